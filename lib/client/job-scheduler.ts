@@ -1,0 +1,201 @@
+import { Inject, Injectable, type Type } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { jobIdOf } from '../discovery/job-metadata.accessor.js';
+import { JobRegistry } from '../discovery/job-registry.js';
+import { InvalidPayloadError, InvalidScheduleError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
+import type { ContinuationOptions, EnqueueOptions, ScheduleOptions } from '../interfaces/enqueue-options.interface.js';
+import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
+import { JobRunStatus, JobTriggerType, ScheduleType } from '../storage/entities/enums.js';
+import type { JobRun } from '../storage/entities/job-run.entity.js';
+import { JobStorage } from '../storage/job-storage.js';
+import type { NewJobRun } from '../storage/job-storage.types.js';
+import { nextTick } from '../scheduler/next-tick.js';
+import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
+import { CronSchedule } from '../scheduler/cron-schedule.js';
+import { parseDuration } from '../util/duration.js';
+import { toJson } from '../util/json.js';
+import { WorkerPool } from '../worker/worker-pool.js';
+import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import { ZapJobsEvents } from './zapjobs-events.js';
+
+/** A job id, or the `@Job()` class itself. */
+export type JobRef = string | Type<unknown>;
+
+/**
+ * What an application calls: enqueue, trigger, cancel, retry, chain and schedule jobs.
+ *
+ * @example
+ * constructor(private readonly jobs: JobScheduler) {}
+ * await this.jobs.enqueue(SendEmailJob, { to: 'a@b.c' }, { delay: '10m' });
+ */
+@Injectable()
+export class JobScheduler {
+  constructor(
+    private readonly storage: JobStorage,
+    private readonly registry: JobRegistry,
+    private readonly events: ZapJobsEvents,
+    private readonly workers: WorkerPool,
+    private readonly scheduler: RecurringScheduler,
+    @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+  ) {}
+
+  /** Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. */
+  async enqueue<Input = unknown>(job: JobRef, input?: Input, options: EnqueueOptions = {}): Promise<string> {
+    const run = await this.prepare(job, input, options);
+    const id = await this.storage.enqueue(run);
+    this.enqueued(id, run);
+    return id;
+  }
+
+  /** Enqueues many runs in one transaction: all of them, or none if one is invalid. */
+  async enqueueMany(items: Array<{ job: JobRef; input?: unknown; options?: EnqueueOptions }>): Promise<string[]> {
+    const runs = await Promise.all(items.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
+    const ids = await this.storage.enqueueMany(runs);
+    ids.forEach((id, i) => this.enqueued(id, runs[i], false));
+    this.workers.notify();
+    return ids;
+  }
+
+  /** Runs a job now, with its default input. */
+  async trigger(job: JobRef, options: EnqueueOptions = {}): Promise<string> {
+    const id = this.idOf(job);
+    const definition = await this.storage.getJobDefinition(id);
+    if (!definition) throw new UnknownJobError(id);
+    const input = definition.defaultInputJson == null ? undefined : JSON.parse(definition.defaultInputJson);
+    return this.enqueue(id, input, options);
+  }
+
+  /**
+   * Cancels a pending run, or aborts a running one (its signal fires). Returns false when the run
+   * had already finished.
+   */
+  async cancel(runId: string): Promise<boolean> {
+    const previous = await this.storage.cancelRun(runId, 'cancelled by request');
+    if (previous === null) return false;
+    const run = await this.storage.getRun(runId);
+    // A run executing here is aborted now; one held by another process is aborted at that
+    // worker's next heartbeat, when it sees the row is no longer its own.
+    const abortedHere = previous === JobRunStatus.Running && this.workers.abort(runId, new JobCancelledError());
+    if (!abortedHere && run) this.events.emit('cancelled', { runId, jobTypeId: run.jobTypeId, queue: run.queue });
+    return true;
+  }
+
+  /** Puts a failed (dead) or cancelled run back in the queue for a new round of attempts. */
+  async retry(runId: string): Promise<void> {
+    await this.storage.requeueRun(runId);
+    this.workers.notify();
+  }
+
+  /** Enqueues `job` to run after `parentRunId` finishes, if `condition` holds then. */
+  async continueWith<Input = unknown>(
+    parentRunId: string,
+    job: JobRef,
+    input?: Input,
+    options: ContinuationOptions = {},
+  ): Promise<string> {
+    const parent = await this.storage.getRun(parentRunId);
+    if (!parent) throw new RunNotFoundError(parentRunId);
+    const run = await this.prepare(job, input, options);
+    run.parentRunId = parentRunId;
+    run.status = JobRunStatus.Awaiting;
+    run.triggerType = JobTriggerType.Continuation;
+    run.continueOn = options.condition ?? 'success';
+    run.passParentOutput = options.passParentOutput ?? false;
+    const id = await this.storage.enqueue(run);
+    // The parent may have finished before the row above existed: resolve it now (idempotent).
+    await this.storage.resolveContinuations(parentRunId);
+    this.enqueued(id, run);
+    return id;
+  }
+
+  /** Sets (or replaces) the schedule of a job at run time. */
+  async schedule(job: JobRef, schedule: ScheduleOptions): Promise<Date> {
+    const id = this.idOf(job);
+    if ((schedule.cron === undefined) === (schedule.interval === undefined)) {
+      throw new InvalidScheduleError(`schedule('${id}'): give exactly one of cron and interval.`);
+    }
+    const spec = schedule.cron !== undefined
+      ? { type: ScheduleType.Cron, cron: schedule.cron, timezone: schedule.timezone ?? 'UTC' }
+      : { type: ScheduleType.Interval, intervalMs: parseDuration(schedule.interval as string | number, 'interval') };
+    if (spec.type === ScheduleType.Cron) new CronSchedule(spec.cron as string, spec.timezone);
+    const next = nextTick(spec, new Date()) as Date;
+    await this.storage.updateSchedule(id, {
+      scheduleType: spec.type,
+      cronExpression: spec.cron ?? null,
+      intervalMs: spec.intervalMs ?? null,
+      timezone: spec.timezone ?? null,
+      nextRunAt: next,
+    });
+    this.scheduler.poke();
+    return next;
+  }
+
+  /** Removes the schedule of a job; runs already enqueued stay. */
+  async unschedule(job: JobRef): Promise<void> {
+    await this.storage.updateSchedule(this.idOf(job), { scheduleType: ScheduleType.None, nextRunAt: null });
+  }
+
+  /** Enables or disables a job: a disabled job is neither fired nor claimed. */
+  async setEnabled(job: JobRef, enabled: boolean): Promise<void> {
+    await this.storage.setDefinitionEnabled(this.idOf(job), enabled);
+    if (enabled) this.workers.notify();
+  }
+
+  getRun(runId: string): Promise<JobRun | null> {
+    return this.storage.getRun(runId);
+  }
+
+  private idOf(job: JobRef): string {
+    if (typeof job === 'string') return job;
+    const id = typeof job === 'function' ? jobIdOf(job) : undefined;
+    if (!id) throw new UnknownJobError(String((job as Function)?.name ?? job));
+    return id;
+  }
+
+  private async prepare(job: JobRef, input: unknown, options: EnqueueOptions): Promise<NewJobRun> {
+    const jobTypeId = this.idOf(job);
+    const registered = this.registry.get(jobTypeId);
+    const inputClass = registered?.options.input;
+    if (inputClass) {
+      if (input === null || typeof input !== 'object') {
+        throw new JobInputValidationError(jobTypeId, [`input must be an object matching ${inputClass.name}, got ${input === null ? 'null' : typeof input}`]);
+      }
+      const errors = await validate(plainToInstance(inputClass, input) as object, { forbidUnknownValues: false });
+      if (errors.length > 0) {
+        throw new JobInputValidationError(
+          jobTypeId,
+          errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })),
+        );
+      }
+    }
+    const inputJson = toJson(input, `input of job '${jobTypeId}'`, this.options.maxPayloadBytes);
+    let scheduledAt: Date | undefined;
+    if (options.runAt !== undefined) {
+      if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
+        throw new InvalidPayloadError(`runAt: expected a valid Date, got ${String(options.runAt)}`);
+      }
+      scheduledAt = options.runAt;
+    } else if (options.delay !== undefined) {
+      scheduledAt = new Date(Date.now() + parseDuration(options.delay, 'delay'));
+    }
+    if (options.maxRetries !== undefined && (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)) {
+      throw new InvalidPayloadError(`maxRetries: expected an integer >= 0, got ${options.maxRetries}`);
+    }
+    return {
+      jobTypeId,
+      inputJson,
+      queue: options.queue,
+      priority: options.priority,
+      scheduledAt,
+      correlationId: options.correlationId ?? null,
+      maxRetries: options.maxRetries ?? null,
+      triggerType: JobTriggerType.Manual,
+    };
+  }
+
+  private enqueued(id: string, run: NewJobRun, wake = true): void {
+    this.events.emit('enqueued', { runId: id, jobTypeId: run.jobTypeId, queue: run.queue });
+    if (wake) this.workers.notify();
+  }
+}

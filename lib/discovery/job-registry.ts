@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
+import type { JobHandler } from '../interfaces/job-context.interface.js';
+import type { JobOptions } from '../interfaces/job-options.interface.js';
+import type { ResolvedRetryPolicy } from '../options/resolved-options.js';
+import type { ScheduleSpec } from '../scheduler/next-tick.js';
+
+/** A discovered handler with its options resolved against the module defaults. */
+export interface RegisteredJob {
+  id: string;
+  options: JobOptions;
+  className: string;
+  metatype: Type<unknown>;
+  instance: JobHandler;
+  queue: string;
+  priority: number;
+  timeoutMs: number;
+  maxRetries: number;
+  retryPolicy: ResolvedRetryPolicy;
+  schedule: ScheduleSpec & { misfire: 'once' | 'skip'; preventOverlap: boolean };
+}
+
+/** job id -> handler, filled once at bootstrap by the explorer. */
+@Injectable()
+export class JobRegistry {
+  private readonly jobs = new Map<string, RegisteredJob>();
+
+  add(job: RegisteredJob): void {
+    this.jobs.set(job.id, job);
+  }
+
+  get(id: string): RegisteredJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  all(): RegisteredJob[] {
+    return [...this.jobs.values()];
+  }
+
+  ids(): string[] {
+    return [...this.jobs.keys()];
+  }
+}

@@ -1,0 +1,69 @@
+import { ZapJobsError } from './zapjobs.error.js';
+import { messages } from './messages.js';
+
+/** A module option is missing or out of range; raised while the module starts. */
+export class InvalidOptionsError extends ZapJobsError {
+  constructor(readonly problems: string[]) {
+    super(messages.invalidOptions(problems));
+  }
+}
+
+/** The schema is behind the code and `autoMigrate` is off. */
+export class SchemaNotMigratedError extends ZapJobsError {
+  constructor(readonly pending: string[]) {
+    super(messages.schemaNotMigrated(pending));
+  }
+}
+
+/** Two handler classes claim the same job id, or a class is not a usable handler. */
+export class InvalidJobHandlerError extends ZapJobsError {}
+
+/** A run was enqueued for a job id that has no definition. */
+export class UnknownJobError extends ZapJobsError {
+  constructor(readonly jobTypeId: string) {
+    super(messages.unknownJob(jobTypeId));
+  }
+}
+
+/** A run id that is not in the runs table. */
+export class RunNotFoundError extends ZapJobsError {
+  constructor(readonly runId: string) {
+    super(messages.runNotFound(runId));
+  }
+}
+
+/** Input or output that cannot be stored as JSON, or that is larger than allowed. */
+export class InvalidPayloadError extends ZapJobsError {}
+
+/** Input rejected by the class-validator rules of the job's input class. */
+export class JobInputValidationError extends ZapJobsError {
+  constructor(readonly jobTypeId: string, readonly errors: string[]) {
+    super(messages.invalidInput(jobTypeId, errors));
+  }
+}
+
+/** A state change that the run's current status does not allow (retrying a completed run, say). */
+export class InvalidRunStateError extends ZapJobsError {}
+
+/** A cron expression or time zone the `cron` package rejects. */
+export class InvalidScheduleError extends ZapJobsError {}
+
+/** The attempt ran past its timeout. */
+export class JobTimeoutError extends ZapJobsError {
+  constructor(readonly timeoutMs: number) {
+    super(messages.timeout(timeoutMs));
+  }
+}
+
+/** The run was cancelled while it ran. */
+export class JobCancelledError extends ZapJobsError {
+  constructor() {
+    super('the run was cancelled');
+  }
+}
+
+/**
+ * Throw from a handler to fail the run at once, skipping the attempts that remain
+ * (bad input that no retry will fix, say).
+ */
+export class UnrecoverableJobError extends ZapJobsError {}

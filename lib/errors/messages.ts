@@ -1,0 +1,21 @@
+/** The wording of every error, in one place so that it stays consistent. */
+export const messages = {
+  invalidOptions: (problems: string[]) =>
+    `Invalid ZapJobsModule options:\n  - ${problems.join('\n  - ')}`,
+  schemaNotMigrated: (pending: string[]) =>
+    `The ZapJobs schema is not up to date (pending migrations: ${pending.join(', ')}) and autoMigrate is false. ` +
+    `Run the migrations once: start with autoMigrate: true, or call app.get(ZapJobsMigrations).migrate() ` +
+    `from a deployment script, then start again.`,
+  unknownJob: (id: string) =>
+    `Unknown job '${id}': no @Job({ id: '${id}' }) handler is registered and no definition with that id is stored.`,
+  runNotFound: (id: string) => `Run '${id}' does not exist.`,
+  invalidInput: (id: string, errors: string[]) =>
+    `Invalid input for job '${id}':\n  - ${errors.join('\n  - ')}`,
+  timeout: (ms: number) => `the attempt timed out after ${ms} ms`,
+  duplicateJobId: (id: string, a: string, b: string) =>
+    `Two job handlers use the id '${id}': ${a} and ${b}. Job ids must be unique.`,
+  missingHandle: (name: string) => `@Job class ${name} has no handle(ctx) method.`,
+  notJson: (what: string, reason: string) => `${what} cannot be stored as JSON: ${reason}`,
+  tooLarge: (what: string, bytes: number, max: number) =>
+    `${what} is ${bytes} bytes as JSON, over maxPayloadBytes (${max}).`,
+};

@@ -1,0 +1,21 @@
+// The public surface of @zapjobs/nestjs.
+export { ZapJobsModule } from './zapjobs.module.js';
+export { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
+export type { ZapJobsModuleOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
+export type { ResolvedZapJobsOptions } from './options/resolved-options.js';
+export { Job } from './decorators/job.decorator.js';
+export type { JobOptions } from './interfaces/job-options.interface.js';
+export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
+export type { EnqueueOptions, ContinuationOptions, ScheduleOptions } from './interfaces/enqueue-options.interface.js';
+export { JobScheduler, type JobRef } from './client/job-scheduler.js';
+export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './client/zapjobs-events.js';
+export { JobStorage } from './storage/job-storage.js';
+export type * from './storage/job-storage.types.js';
+export { SqliteJobStorage } from './storage/sqlite/sqlite-job-storage.js';
+export { JobDefinition, JobRun, JobLog, WorkerHeartbeat, ZAPJOBS_ENTITIES } from './storage/entities/index.js';
+export { JobRunStatus, JobTriggerType, ScheduleType, JobLogLevel } from './storage/entities/enums.js';
+export { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';
+export * from './errors/errors.js';
+export { ZapJobsError } from './errors/zapjobs.error.js';
+export { WorkerShutdownError } from './worker/worker-pool.js';
+export type { Duration } from './util/duration.js';

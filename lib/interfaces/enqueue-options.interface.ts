@@ -1,0 +1,33 @@
+import type { Duration } from '../util/duration.js';
+
+/** Per-run options of `JobScheduler.enqueue()`. */
+export interface EnqueueOptions {
+  /** Queue of this run. @default the job's queue */
+  queue?: string;
+  /** Run no earlier than this long from now (ms or '10m'). */
+  delay?: Duration;
+  /** Run no earlier than this time. */
+  runAt?: Date;
+  /** Higher runs first within a queue. @default the job's priority */
+  priority?: number;
+  /** Groups related runs; findable with listRuns({ correlationId }). */
+  correlationId?: string;
+  /** Retries for this run, overriding the job's. */
+  maxRetries?: number;
+}
+
+/** Options of `JobScheduler.continueWith()`. */
+export interface ContinuationOptions extends Omit<EnqueueOptions, 'delay' | 'runAt'> {
+  /** When the continuation runs: after the parent completes, fails, or either. @default 'success' */
+  condition?: 'success' | 'failure' | 'always';
+  /** Use the parent's output as this run's input. @default false */
+  passParentOutput?: boolean;
+}
+
+/** A schedule set at run time with `JobScheduler.schedule()`. */
+export interface ScheduleOptions {
+  cron?: string;
+  interval?: Duration;
+  /** IANA time zone of the cron expression. @default 'UTC' */
+  timezone?: string;
+}

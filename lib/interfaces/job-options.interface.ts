@@ -1,0 +1,39 @@
+import type { Type } from '@nestjs/common';
+import type { Duration } from '../util/duration.js';
+import type { RetryPolicy } from '../options/zapjobs-options.interface.js';
+
+/** What `@Job()` declares about a handler class. Durations take milliseconds or strings like '30s'. */
+export interface JobOptions<Input = unknown> {
+  /** Stable id of the job type: runs and definitions refer to it. */
+  id: string;
+  /** Queue its runs go to unless enqueue says otherwise. @default 'default' */
+  queue?: string;
+  /** @default the id */
+  displayName?: string;
+  description?: string;
+  tags?: string[];
+  /** Higher runs first within a queue. @default 0 */
+  priority?: number;
+  /** A class-validator class: input is validated against it at enqueue, and reaches handle() as an instance of it. */
+  input?: Type<Input>;
+  /** Input of runs fired by the schedule or by trigger(). */
+  defaultInput?: Input;
+  /** Time allowed to one attempt. @default the module's defaultTimeout ('1h') */
+  timeout?: Duration;
+  /** Retries after the first failed attempt. @default the module's defaultMaxRetries (3) */
+  maxRetries?: number;
+  /** Backoff between attempts. @default the module's retryPolicy */
+  retryPolicy?: RetryPolicy;
+  /** Cron expression (5 fields, or 6 with seconds), read by the `cron` package. */
+  cron?: string;
+  /** IANA time zone of the cron expression. @default 'UTC' */
+  timezone?: string;
+  /** Fire every this long (instead of cron). */
+  interval?: Duration;
+  /** After downtime: 'once' fires one catch-up run, 'skip' waits for the next tick. @default 'once' */
+  misfire?: 'once' | 'skip';
+  /** Skip a tick while a run of this job is pending or running. @default false */
+  preventOverlap?: boolean;
+  /** A disabled job is neither fired nor claimed. Only applies when the definition is first stored. @default true */
+  enabled?: boolean;
+}

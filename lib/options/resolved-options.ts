@@ -1,0 +1,34 @@
+/** Options after defaults and validation: every duration in milliseconds. Frozen. */
+export interface ResolvedRetryPolicy {
+  initialDelay: number;
+  multiplier: number;
+  maxDelay: number;
+  jitter: number;
+}
+
+export interface ResolvedZapJobsOptions {
+  storage: 'sqlite';
+  database: string;
+  tablePrefix: string;
+  autoMigrate: boolean;
+  journalMode: 'WAL' | 'DELETE' | 'TRUNCATE' | 'PERSIST' | 'MEMORY';
+  busyTimeout: number;
+  logging: boolean;
+  queues: readonly string[];
+  concurrency: number;
+  pollInterval: number;
+  heartbeatInterval: number;
+  staleAfter: number;
+  shutdownTimeout: number;
+  enableScheduler: boolean;
+  enableWorkers: boolean;
+  workerId: string;
+  defaultTimeout: number;
+  defaultMaxRetries: number;
+  retryPolicy: ResolvedRetryPolicy;
+  retention: number;
+  logRetention: number;
+  cleanupInterval: number;
+  cleanupBatchSize: number;
+  maxPayloadBytes: number;
+}

@@ -1,0 +1,66 @@
+import type { Duration } from '../util/duration.js';
+
+/** Exponential backoff between attempts: delay = initialDelay * multiplier^(attempt-1), capped, with jitter. */
+export interface RetryPolicy {
+  /** Delay before the first retry. @default '5s' */
+  initialDelay?: Duration;
+  /** Factor applied per further attempt. @default 2 */
+  multiplier?: number;
+  /** Upper bound of any delay. @default '1h' */
+  maxDelay?: Duration;
+  /** Fraction of the delay randomised, 0 to 1 (0.2 = +-20%). @default 0.2 */
+  jitter?: number;
+}
+
+/** Options of `ZapJobsModule.forRoot()`. Durations take milliseconds or strings such as '30s', '10m'. */
+export interface ZapJobsModuleOptions {
+  /** Storage backend. @default 'sqlite' */
+  storage?: 'sqlite';
+  /** SQLite file path (its folder is created), or ':memory:'. @default 'zapjobs.db' */
+  database?: string;
+  /** Prefix of every table and index ZapJobs creates; only [a-z0-9_]. @default 'zj_' */
+  tablePrefix?: string;
+  /** Run pending migrations when the module starts. @default true */
+  autoMigrate?: boolean;
+  /** SQLite journal mode; WAL lets readers run beside the one writer. @default 'WAL' */
+  journalMode?: 'WAL' | 'DELETE' | 'TRUNCATE' | 'PERSIST' | 'MEMORY';
+  /** How long a write waits for another process's lock before failing (SQLite busy_timeout). @default '5s' */
+  busyTimeout?: Duration;
+  /** Log every SQL statement through TypeORM's logger. @default false */
+  logging?: boolean;
+
+  /** Queues this process works, highest priority first. @default ['critical', 'default', 'low'] */
+  queues?: string[];
+  /** Runs executed at once by this process. @default 10 */
+  concurrency?: number;
+  /** How often idle workers look for runs enqueued by other processes. @default '1s' */
+  pollInterval?: Duration;
+  /** How often the worker writes its heartbeat. @default '10s' */
+  heartbeatInterval?: Duration;
+  /** A worker silent for this long is presumed dead and its runs go back to the queue. @default '1m' */
+  staleAfter?: Duration;
+  /** On shutdown, how long running jobs may take to finish before they are aborted and re-queued. @default '30s' */
+  shutdownTimeout?: Duration;
+  /** Fire cron and interval schedules in this process. @default true */
+  enableScheduler?: boolean;
+  /** Claim and run jobs in this process (false: enqueue only). @default true */
+  enableWorkers?: boolean;
+  /** Stable id of this worker. @default `${hostname}:${pid}:${random}` */
+  workerId?: string;
+  /** Timeout of an attempt when the job sets none. @default '1h' */
+  defaultTimeout?: Duration;
+  /** Retries after the first attempt when the job sets none. @default 3 */
+  defaultMaxRetries?: number;
+  /** Backoff between attempts when the job sets none. */
+  retryPolicy?: RetryPolicy;
+  /** Finished runs (and their logs) older than this are deleted. @default '7d' */
+  retention?: Duration;
+  /** Logs older than this are deleted even when their run is kept. @default same as retention */
+  logRetention?: Duration;
+  /** How often the cleanup runs. @default '10m' */
+  cleanupInterval?: Duration;
+  /** Rows deleted per statement by the cleanup, so that no write holds the lock for long. @default 500 */
+  cleanupBatchSize?: number;
+  /** Largest input accepted at enqueue, in bytes of JSON. @default 1048576 (1 MiB) */
+  maxPayloadBytes?: number;
+}

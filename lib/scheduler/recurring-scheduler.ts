@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
+import { JobTriggerType, ScheduleType } from '../storage/entities/enums.js';
+import type { JobDefinition } from '../storage/entities/job-definition.entity.js';
+import { JobStorage } from '../storage/job-storage.js';
+import { Loop } from '../util/loop.js';
+import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import { nextTick, type ScheduleSpec } from './next-tick.js';
+
+/**
+ * Fires cron and interval schedules. The next tick lives in the definition row (next_run_at), and
+ * a tick is claimed by compare-and-set on it in the same transaction that inserts its run: with
+ * several processes running a scheduler, exactly one of them enqueues each tick.
+ */
+@Injectable()
+export class RecurringScheduler {
+  private readonly logger = new Logger('ZapJobs');
+  private readonly loop: Loop;
+  /** Earliest next tick seen, so the loop wakes for it rather than a full poll later. */
+  private nextDue = Infinity;
+  /** Called after a tick enqueued a run (wakes the local workers). */
+  onEnqueued: () => void = () => undefined;
+
+  constructor(
+    private readonly storage: JobStorage,
+    @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+  ) {
+    this.loop = new Loop('Scheduler tick', () => this.delay(), () => this.tick(), this.logger);
+  }
+
+  start(): void {
+    this.loop.start(true);
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Fires whatever is due now; returns how many runs it enqueued. Tests call it directly. */
+  async tick(now = new Date()): Promise<number> {
+    const due = await this.storage.getDueSchedules(now);
+    let fired = 0;
+    for (const definition of due) {
+      try {
+        if (await this.fire(definition, now)) fired++;
+      } catch (error) {
+        this.logger.error(`Schedule of '${definition.jobTypeId}' failed to fire: ${(error as Error).message}`);
+      }
+    }
+    this.nextDue = await this.earliestNext();
+    if (fired > 0) this.onEnqueued();
+    return fired;
+  }
+
+  private async fire(definition: JobDefinition, now: Date): Promise<boolean> {
+    const spec: ScheduleSpec = {
+      type: definition.scheduleType,
+      cron: definition.cronExpression,
+      intervalMs: definition.intervalMs,
+      timezone: definition.timezone,
+    };
+    const due = definition.nextRunAt as Date;
+    // Ticks missed while no scheduler ran collapse into one: the next tick is the first in the future.
+    let next = nextTick(spec, due) as Date;
+    if (next.getTime() <= now.getTime()) {
+      next = spec.type === ScheduleType.Interval ? new Date(now.getTime() + (spec.intervalMs as number)) : (nextTick(spec, now) as Date);
+    }
+    const late = now.getTime() - due.getTime();
+    const missed = late > this.misfireGrace();
+    let run = !(missed && definition.misfirePolicy === 'skip');
+    if (run && definition.preventOverlap && (await this.storage.hasActiveRun(definition.jobTypeId))) run = false;
+    const won = await this.storage.claimScheduleTick({
+      jobTypeId: definition.jobTypeId,
+      expectedNextRunAt: due,
+      nextRunAt: next,
+      firedAt: now,
+      run: run
+        ? {
+            jobTypeId: definition.jobTypeId,
+            inputJson: definition.defaultInputJson,
+            triggerType: JobTriggerType.Scheduled,
+            // The tick's own time: a run per tick, and which tick it was stays visible.
+            scheduledAt: due,
+          }
+        : null,
+    });
+    return won && run;
+  }
+
+  /** A tick later than this was missed (downtime), not merely picked up by a slow loop. */
+  private misfireGrace(): number {
+    return Math.max(2 * this.options.pollInterval, 1000);
+  }
+
+  private async earliestNext(): Promise<number> {
+    const definitions = await this.storage.getAllDefinitions();
+    let earliest = Infinity;
+    for (const d of definitions) {
+      if (d.isEnabled && d.scheduleType !== ScheduleType.None && d.nextRunAt) earliest = Math.min(earliest, d.nextRunAt.getTime());
+    }
+    return earliest;
+  }
+
+  private delay(): number {
+    return Math.max(0, Math.min(this.options.pollInterval, this.nextDue - Date.now()));
+  }
+
+  /** Re-reads the next tick soon (a schedule changed in this process). */
+  poke(): void {
+    this.nextDue = Date.now();
+    void this.loop.runNow();
+  }
+}

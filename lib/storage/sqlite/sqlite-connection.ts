@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { ResolvedZapJobsOptions } from '../../options/resolved-options.js';
+import { ZAPJOBS_ENTITIES } from '../entities/index.js';
+import { SQLITE_MIGRATIONS } from '../../migrations/sqlite/index.js';
+
+/** Is this a SQLite in-memory database (no file, no WAL)? */
+export function isMemoryDatabase(database: string): boolean {
+  return database === ':memory:' || database.startsWith('file::memory:');
+}
+
+/**
+ * The module's own DataSource on one better-sqlite3 connection, with the pragmas ZapJobs relies on:
+ * WAL (readers beside the single writer), synchronous=NORMAL (durable at checkpoints, no fsync per
+ * commit), a busy timeout (another process's write lock is waited for, not failed on), foreign keys
+ * (logs go with their run), temp tables in memory.
+ */
+export async function createSqliteDataSource(options: ResolvedZapJobsOptions): Promise<DataSource> {
+  const memory = isMemoryDatabase(options.database);
+  if (!memory) mkdirSync(dirname(resolve(options.database)), { recursive: true });
+  const dataSource = new DataSource({
+    type: 'better-sqlite3',
+    database: options.database,
+    entities: ZAPJOBS_ENTITIES,
+    entityPrefix: options.tablePrefix,
+    migrations: SQLITE_MIGRATIONS,
+    migrationsTableName: `${options.tablePrefix}migrations`,
+    synchronize: false,
+    migrationsRun: false,
+    logging: options.logging,
+    timeout: options.busyTimeout,
+    prepareDatabase: (db: BetterSqlite3.Database) => {
+      db.pragma(`busy_timeout = ${Math.round(options.busyTimeout)}`);
+      if (!memory) db.pragma(`journal_mode = ${options.journalMode}`);
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('temp_store = MEMORY');
+      db.pragma('cache_size = -16000');
+    },
+  });
+  await dataSource.initialize();
+  return dataSource;
+}
+
+/** The better-sqlite3 handle under a DataSource: the hot path runs prepared statements on it. */
+export function rawSqlite(dataSource: DataSource): BetterSqlite3.Database {
+  return (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
+}

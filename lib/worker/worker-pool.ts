@@ -1,0 +1,316 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
+import { JobCancelledError, JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
+import { ZapJobsError } from '../errors/zapjobs.error.js';
+import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
+import { JobLogLevel } from '../storage/entities/enums.js';
+import { JobStorage } from '../storage/job-storage.js';
+import type { ClaimedRun, NewJobLog, RunCompletion } from '../storage/job-storage.types.js';
+import { ZapJobsEvents } from '../client/zapjobs-events.js';
+import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import { retryDelay } from './backoff.js';
+import { runAttempt, type AttemptOutcome } from './job-runner.js';
+
+/** Aborts the runs in flight when the application shuts down past shutdownTimeout. */
+export class WorkerShutdownError extends ZapJobsError {
+  constructor() {
+    super('the worker shut down before the attempt finished; the run goes back to the queue');
+  }
+}
+
+interface ActiveRun {
+  run: ClaimedRun;
+  job: RegisteredJob;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Claims runs in batches up to the free slots and runs them. Idle, it sleeps until a local enqueue
+ * wakes it or pollInterval passes (runs enqueued by other processes). Successful attempts are
+ * committed in groups: every completion of one turn of the event loop in one transaction, with the
+ * log lines buffered meanwhile. A crash between a handler's return and that commit leaves the run
+ * Running, and the stale-run recovery runs it again: at-least-once, never lost.
+ */
+@Injectable()
+export class WorkerPool {
+  private readonly logger = new Logger('ZapJobs');
+  private readonly active = new Map<string, ActiveRun>();
+  private loopDone: Promise<void> | undefined;
+  private stopping = false;
+  private woken = false;
+  private wakeUp: (() => void) | undefined;
+  private completions: Array<{ active: ActiveRun; completion: RunCompletion; output: unknown }> = [];
+  private logs: NewJobLog[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly storage: JobStorage,
+    private readonly registry: JobRegistry,
+    private readonly events: ZapJobsEvents,
+    @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+  ) {}
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  get isRunning(): boolean {
+    return this.loopDone !== undefined && !this.stopping;
+  }
+
+  /** Ids of the runs this worker is executing now. */
+  heldRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  async start(): Promise<void> {
+    if (this.loopDone) return;
+    this.stopping = false;
+    // The heartbeat row exists before the first claim, so no live run ever looks orphaned.
+    await this.storage.updateHeartbeat(this.workerId, {
+      hostname: hostname(),
+      pid: process.pid,
+      queues: this.options.queues,
+      concurrency: this.options.concurrency,
+      runningRunIds: [],
+    });
+    this.loopDone = this.loop();
+  }
+
+  /** Wakes an idle worker: a run was just enqueued in this process, or a slot came free. */
+  notify(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Aborts a run this worker executes (cancel, or a claim lost to another worker). */
+  abort(runId: string, reason: Error): boolean {
+    const active = this.active.get(runId);
+    if (!active) return false;
+    active.controller.abort(reason);
+    return true;
+  }
+
+  /**
+   * Stops claiming, lets running attempts finish for up to `timeoutMs`, then aborts the rest and
+   * returns their runs to the queue. Resolves when nothing of this worker is left running.
+   */
+  async stop(timeoutMs = this.options.shutdownTimeout): Promise<void> {
+    if (!this.loopDone) return;
+    this.stopping = true;
+    this.notify();
+    await this.loopDone;
+    const drained = Promise.all([...this.active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut && this.active.size > 0) {
+      const unfinished = [...this.active.values()];
+      const ids = unfinished.map((a) => a.run.id);
+      for (const a of unfinished) a.controller.abort(new WorkerShutdownError());
+      try {
+        const released = await this.storage.releaseRuns(this.workerId, ids);
+        this.logger.warn(`Shutdown: ${released} unfinished run(s) returned to the queue after ${timeoutMs} ms`);
+      } catch (error) {
+        this.logger.error(`Shutdown: could not return runs ${ids.join(', ')} to the queue: ${(error as Error).message}`);
+      }
+      await Promise.all(unfinished.map((a) => a.done));
+    }
+    await this.flush();
+    await this.storage.removeHeartbeat(this.workerId).catch(() => undefined);
+    this.loopDone = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    const jobTypeIds = this.registry.ids();
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.options.concurrency - this.active.size;
+      let claimed: ClaimedRun[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.storage.claim(this.options.queues, this.workerId, free, jobTypeIds);
+          failures = 0;
+        } catch (error) {
+          // The database is busy or gone: back off (up to 30 s) and try again; nothing is lost.
+          failures++;
+          const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
+          this.logger.error(`Claiming runs failed (attempt ${failures}, next in ${delay} ms): ${(error as Error).message}`);
+          await this.idle(delay);
+          continue;
+        }
+        for (const run of claimed) this.execute(run);
+        // A full batch means more may be waiting: claim again at once.
+        if (claimed.length === free) continue;
+      }
+      await this.idle(this.options.pollInterval);
+    }
+  }
+
+  /** Waits for notify() or `ms`, whichever comes first. */
+  private idle(ms: number): Promise<void> {
+    if (this.woken || this.stopping) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+
+  private execute(run: ClaimedRun): void {
+    const job = this.registry.get(run.jobTypeId) as RegisteredJob;
+    const controller = new AbortController();
+    const active = { run, job, controller } as ActiveRun;
+    this.active.set(run.id, active);
+    this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId });
+    active.done = runAttempt(job, run, {
+      signalController: controller,
+      writeLog: (line) => this.bufferLog(line),
+      writeProgress: (runId, progressJson) => this.storage.updateRun(runId, { progressJson }),
+    })
+      .then((outcome) => this.settle(active, outcome))
+      .catch((error) => this.logger.error(`Settling run ${run.id} failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.active.delete(run.id);
+        this.notify();
+      });
+  }
+
+  private async settle(active: ActiveRun, outcome: AttemptOutcome): Promise<void> {
+    const { run, job } = active;
+    if (outcome.ok) {
+      const committed = new Promise<void>((resolve) => {
+        this.completions.push({
+          active,
+          output: outcome.output,
+          completion: {
+            runId: run.id,
+            workerId: this.workerId,
+            outputJson: outcome.outputJson,
+            completedAt: new Date(),
+            durationMs: outcome.durationMs,
+          },
+        });
+        this.scheduleFlush(resolve);
+      });
+      return committed;
+    }
+    const signal = active.controller.signal;
+    if (signal.aborted && !(signal.reason instanceof JobTimeoutError)) {
+      // Shutdown: stop() returned the run to the queue. Cancel, or a claim lost to stale-run
+      // recovery: the row already says what happened; this worker records nothing over it.
+      if (signal.reason instanceof JobCancelledError) {
+        this.events.emit('cancelled', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber });
+      }
+      return;
+    }
+    const error = outcome.error;
+    const maxAttempts = (run.maxRetries ?? job.maxRetries) + 1;
+    const retry = run.attemptNumber < maxAttempts && !(error instanceof UnrecoverableJobError);
+    const retryAt = retry ? new Date(Date.now() + retryDelay(job.retryPolicy, run.attemptNumber)) : null;
+    this.bufferLog({
+      runId: run.id,
+      level: JobLogLevel.Error,
+      message: `attempt ${run.attemptNumber} of ${maxAttempts} failed: ${error.message}` +
+        (retryAt ? `; retry at ${retryAt.toISOString()}` : '; no attempts left'),
+      exception: error.stack ?? null,
+      attemptNumber: run.attemptNumber,
+      category: 'zapjobs',
+    });
+    const held = await this.storage.failRun({
+      runId: run.id,
+      workerId: this.workerId,
+      errorMessage: error.message,
+      errorDetails: error.stack ?? null,
+      completedAt: new Date(),
+      durationMs: outcome.durationMs,
+      retryAt,
+    });
+    if (!held) return;
+    this.logger.warn(
+      `Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${maxAttempts} failed after ${outcome.durationMs} ms: ${error.message}`,
+    );
+    const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
+    if (retryAt) this.events.emit('retrying', { ...event, error, retryAt });
+    else this.events.emit('failed', { ...event, error, durationMs: outcome.durationMs });
+  }
+
+  private bufferLog(line: NewJobLog): void {
+    this.logs.push(line);
+    this.scheduleFlush();
+  }
+
+  private readonly waiters: Array<() => void> = [];
+
+  /** Group commit: everything buffered during this turn of the event loop goes in one flush. */
+  private scheduleFlush(onCommitted?: () => void): void {
+    if (onCommitted) this.waiters.push(onCommitted);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
+    const logs = this.logs;
+    const completions = this.completions;
+    const waiters = this.waiters.splice(0);
+    this.logs = [];
+    this.completions = [];
+    try {
+      if (logs.length) {
+        try {
+          await this.storage.addLogs(logs);
+        } catch (error) {
+          this.logger.error(`Writing ${logs.length} job log line(s) failed: ${(error as Error).message}`);
+        }
+      }
+      if (completions.length === 0) return;
+      let held: Set<string>;
+      try {
+        held = new Set(await this.storage.completeRuns(completions.map((c) => c.completion)));
+      } catch (error) {
+        // The runs stay Running: stale-run recovery gives them to a worker again (at-least-once).
+        this.logger.error(`Committing ${completions.length} completion(s) failed: ${(error as Error).message}`);
+        return;
+      }
+      for (const { active, completion, output } of completions) {
+        if (!held.has(completion.runId)) continue;
+        this.events.emit('completed', {
+          runId: completion.runId,
+          jobTypeId: active.run.jobTypeId,
+          queue: active.run.queue,
+          attempt: active.run.attemptNumber,
+          output,
+          durationMs: completion.durationMs,
+        });
+      }
+    } finally {
+      for (const resolve of waiters) resolve();
+    }
+  }
+}
+

@@ -1,0 +1,6 @@
+/** Injection token of the resolved, frozen module options. */
+export const ZAPJOBS_OPTIONS = Symbol('zapjobs:options');
+/** Injection token of the module's own TypeORM DataSource (never the application's). */
+export const ZAPJOBS_DATA_SOURCE = Symbol('zapjobs:data-source');
+/** Metadata key written by `@Job()`. */
+export const JOB_METADATA = 'zapjobs:job';

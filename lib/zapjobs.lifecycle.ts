@@ -1,0 +1,93 @@
+import {
+  Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { JobExplorer } from './discovery/job-explorer.js';
+import type { RegisteredJob } from './discovery/job-registry.js';
+import { MaintenanceService } from './maintenance/maintenance.service.js';
+import type { ResolvedZapJobsOptions } from './options/resolved-options.js';
+import { ScheduleType } from './storage/entities/enums.js';
+import { JobStorage } from './storage/job-storage.js';
+import type { JobDefinitionInput } from './storage/job-storage.types.js';
+import { nextTick } from './scheduler/next-tick.js';
+import { RecurringScheduler } from './scheduler/recurring-scheduler.js';
+import { toJson } from './util/json.js';
+import { WorkerPool } from './worker/worker-pool.js';
+import { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
+
+/**
+ * Starts and stops the runtime in the order Nest's hooks allow: the schema is migrated in
+ * onModuleInit (ZapJobsMigrations); handlers are discovered, definitions stored and the loops
+ * started in onApplicationBootstrap, after every module's init; on close, workers drain in
+ * beforeApplicationShutdown while the database is still open, and the DataSource is destroyed last.
+ */
+@Injectable()
+export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('ZapJobs');
+
+  constructor(
+    private readonly explorer: JobExplorer,
+    private readonly storage: JobStorage,
+    private readonly workers: WorkerPool,
+    private readonly scheduler: RecurringScheduler,
+    private readonly maintenance: MaintenanceService,
+    @Inject(ZAPJOBS_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jobs = this.explorer.explore();
+    for (const job of jobs) await this.storage.upsertDefinition(this.definitionOf(job));
+    this.scheduler.onEnqueued = () => this.workers.notify();
+    if (this.options.enableWorkers) {
+      await this.workers.start();
+      this.maintenance.start();
+    }
+    if (this.options.enableScheduler) this.scheduler.start();
+    this.logger.log(
+      `Started: worker ${this.options.workerId}` +
+        (this.options.enableWorkers ? `, queues ${this.options.queues.join(' > ')}, concurrency ${this.options.concurrency}` : ', workers off') +
+        (this.options.enableScheduler ? ', scheduler on' : ', scheduler off'),
+    );
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.scheduler.stop();
+    await this.workers.stop();
+    await this.maintenance.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private definitionOf(job: RegisteredJob): JobDefinitionInput {
+    const o = job.options;
+    const definition: JobDefinitionInput = {
+      jobTypeId: job.id,
+      displayName: o.displayName ?? job.id,
+      description: o.description ?? null,
+      queue: job.queue,
+      priority: job.priority,
+      timeoutMs: job.timeoutMs,
+      maxRetries: job.maxRetries,
+      retryDelayMs: job.retryPolicy.initialDelay,
+      defaultInputJson: toJson(o.defaultInput, `defaultInput of job '${job.id}'`),
+      tags: o.tags ?? [],
+      misfirePolicy: job.schedule.misfire,
+      preventOverlap: job.schedule.preventOverlap,
+    };
+    // A schedule declared in code wins at every start; a job declaring none keeps one set at run
+    // time with JobScheduler.schedule().
+    if (job.schedule.type !== ScheduleType.None) {
+      Object.assign(definition, {
+        scheduleType: job.schedule.type,
+        cronExpression: job.schedule.cron ?? null,
+        intervalMs: job.schedule.intervalMs ?? null,
+        timezone: job.schedule.timezone ?? null,
+        nextRunAt: nextTick(job.schedule, new Date()),
+      });
+    }
+    return definition;
+  }
+}
