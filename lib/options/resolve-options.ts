@@ -17,7 +17,7 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map(
-      (message) => `${path}: ${message.replace(error.property, path)} (got ${JSON.stringify(error.value)})`,
+      (message) => `${path}: ${message.replace(error.property, path)} (got ${typeof error.value === 'number' ? String(error.value) : JSON.stringify(error.value)})`,
     );
     return [...own, ...flatten(error.children ?? [], path)];
   });
@@ -28,12 +28,14 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
  * forRootAsync. Every problem is reported at once, each naming the option, its value and what is allowed.
  */
 export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsOptions {
-  const input = (raw ?? {}) as Record<string, unknown>;
+  // A forRootAsync factory may return null: the defaults apply, as for undefined.
+  raw ??= {};
+  const input = raw as Record<string, unknown>;
   const schema = plainToInstance(ZapJobsOptionsSchema, input);
   const problems = flatten(validateSync(schema, { forbidUnknownValues: false }));
   const known = new Set<string>(OPTION_KEYS);
   for (const key of Object.keys(input)) {
-    if (!known.has(key) && input[key] !== undefined) problems.push(`${key}: unknown option (got ${JSON.stringify(input[key])})`);
+    if (!known.has(key) && input[key] !== undefined) problems.push(`${key}: unknown option (got ${JSON.stringify(input[key])}); known options: ${OPTION_KEYS.join(', ')}`);
   }
   if (problems.length > 0) throw new InvalidOptionsError(problems);
 

@@ -64,7 +64,7 @@ export abstract class JobStorage {
   abstract cancelRun(runId: string, reason?: string): Promise<JobRunStatus | null>;
   /** Puts a failed or cancelled run back in the queue for one more round of attempts. */
   abstract requeueRun(runId: string, scheduledAt?: Date): Promise<void>;
-  /** Returns runs a worker holds to the queue (shutdown), keeping their attempt count. */
+  /** Returns runs a worker holds to the queue (shutdown); the interrupted attempt does not count. */
   abstract releaseRuns(workerId: string, runIds: readonly string[]): Promise<number>;
   /** Of the given runs, those still Running and held by this worker. */
   abstract stillHeld(workerId: string, runIds: readonly string[]): Promise<string[]>;

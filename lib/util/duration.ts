@@ -32,7 +32,7 @@ export function parseDuration(value: Duration, field = 'duration'): number {
   const ms = tryParseDuration(value);
   if (ms === undefined) {
     throw new TypeError(
-      `${field}: expected milliseconds (a number >= 0) or a duration string such as '500ms', '30s', '10m', '2h', '1d'; got ${JSON.stringify(value)}`,
+      `${field}: expected milliseconds (a number >= 0) or a duration string such as '500ms', '30s', '10m', '2h', '1d'; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
     );
   }
   return ms;

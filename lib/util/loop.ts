@@ -44,7 +44,8 @@ export class Loop {
     this.timer = setTimeout(() => {
       this.inFlight = this.execute();
     }, Math.max(0, delay));
-    this.timer.unref?.();
+    // Not unref'd: a worker-only process (createApplicationContext, no HTTP server) lives on its
+    // loops until app.close() or a signal.
   }
 
   private async execute(): Promise<void> {

@@ -447,7 +447,9 @@ export class SqliteJobStorage extends JobStorage {
   async releaseRuns(workerId: string, runIds: readonly string[]): Promise<number> {
     if (runIds.length === 0) return 0;
     const release = this.sql(
-      `UPDATE ${this.t.runs} SET status = 'pending', scheduled_at = ?, worker_id = NULL
+      // The attempt was interrupted, not failed: it does not count against maxRetries.
+      `UPDATE ${this.t.runs} SET status = 'pending', scheduled_at = ?, worker_id = NULL,
+         attempt_number = MAX(attempt_number - 1, 0)
         WHERE id = ? AND status = 'running' AND worker_id = ?`,
     );
     const now = Date.now();

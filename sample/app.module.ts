@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+// In your app: import { ZapJobsModule } from '@zapjobs/nestjs';
+import { ZapJobsModule } from '../lib/index.js';
+import { JobsController } from './jobs.controller.js';
+import { FlakyJob } from './jobs/flaky.job.js';
+import { SendEmailJob } from './jobs/send-email.job.js';
+import { StatsReportJob } from './jobs/stats-report.job.js';
+import { WarmCacheJob } from './jobs/warm-cache.job.js';
+
+@Module({
+  imports: [
+    ZapJobsModule.forRoot({
+      // One SQLite file (its folder is created). ':memory:' suits tests.
+      database: process.env.ZAPJOBS_DB ?? 'data/sample.db',
+      // Short, so that the demo feels instant; the defaults suit production better.
+      pollInterval: '500ms',
+      concurrency: 5,
+      shutdownTimeout: '10s',
+      retention: '1d',
+    }),
+  ],
+  controllers: [JobsController],
+  // @Job classes are ordinary providers: ZapJobs finds them when the application starts.
+  providers: [SendEmailJob, FlakyJob, StatsReportJob, WarmCacheJob],
+})
+export class AppModule {}

@@ -1,0 +1,162 @@
+import 'reflect-metadata';
+import { Job, JobRunStatus, JobTriggerType, type JobContext, type JobHandler } from '../../lib/index.js';
+import { RecurringScheduler } from '../../lib/scheduler/recurring-scheduler.js';
+import { bootApp, type BootedApp } from '../helpers/boot.js';
+import { tempDir } from '../helpers/temp-db.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { startChild } from '../helpers/child-process.js';
+
+const ran: Array<{ job: string; at: number }> = [];
+
+@Job({ id: 'every-second', cron: '* * * * * *' })
+class EverySecondJob implements JobHandler {
+  handle(ctx: JobContext<unknown>) {
+    ran.push({ job: ctx.jobTypeId, at: Date.now() });
+  }
+}
+
+@Job({ id: 'every-300ms', interval: 300 })
+class IntervalJob implements JobHandler {
+  handle(ctx: JobContext<unknown>) {
+    ran.push({ job: ctx.jobTypeId, at: Date.now() });
+  }
+}
+
+@Job({ id: 'nightly-skip', cron: '0 2 * * *', timezone: 'America/Sao_Paulo', misfire: 'skip' })
+class NightlySkipJob implements JobHandler {
+  handle() {}
+}
+
+@Job({ id: 'nightly-once', cron: '0 2 * * *', timezone: 'America/Sao_Paulo' })
+class NightlyOnceJob implements JobHandler {
+  handle() {}
+}
+
+@Job({ id: 'no-overlap', interval: '1h', preventOverlap: true })
+class NoOverlapJob implements JobHandler {
+  handle() {}
+}
+
+const JOBS = [EverySecondJob, IntervalJob, NightlySkipJob, NightlyOnceJob, NoOverlapJob];
+
+describe('recurring jobs', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let booted: BootedApp | undefined;
+
+  beforeEach(() => {
+    ran.length = 0;
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    await booted?.close();
+    booted = undefined;
+    tmp.remove();
+  });
+
+  it('fires a cron job every second and an interval job every 300 ms, each run on its tick', async () => {
+    booted = await bootApp({ database: tmp.file() }, JOBS);
+    await waitFor(() => ran.filter((r) => r.job === 'every-second').length >= 2 && ran.filter((r) => r.job === 'every-300ms').length >= 3, {
+      timeoutMs: 5000,
+      what: 'two cron runs and three interval runs',
+    });
+    const cronRuns = await booted.storage.listRuns({ jobTypeId: 'every-second' });
+    for (const run of cronRuns) {
+      expect(run.triggerType).toBe(JobTriggerType.Scheduled);
+      expect(run.scheduledAt.getMilliseconds()).toBe(0); // the tick's own time: a whole second
+    }
+    const definition = await booted.storage.getJobDefinition('every-second');
+    expect(definition!.nextRunAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
+    expect(definition!.lastRunAt).not.toBeNull();
+  });
+
+  it('stores next_run_at of a cron in its time zone at start-up', async () => {
+    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    const definition = await booted.storage.getJobDefinition('nightly-once');
+    // 02:00 in São Paulo (UTC-3, no DST since 2019) is 05:00 UTC.
+    expect(definition!.nextRunAt!.getUTCHours()).toBe(5);
+    expect(definition!.nextRunAt!.getUTCMinutes()).toBe(0);
+    expect(definition!.timezone).toBe('America/Sao_Paulo');
+  });
+
+  it("after downtime fires one catch-up run with misfire 'once' and none with 'skip'", async () => {
+    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
+    for (const id of ['nightly-once', 'nightly-skip']) {
+      await booted.storage.updateSchedule(id, { scheduleType: 'cron' as never, cronExpression: '0 2 * * *', timezone: 'America/Sao_Paulo', nextRunAt: threeDaysAgo });
+    }
+    const scheduler = booted.app.get(RecurringScheduler);
+    await scheduler.tick();
+    expect(await booted.storage.listRuns({ jobTypeId: 'nightly-once' })).toHaveLength(1);
+    expect(await booted.storage.listRuns({ jobTypeId: 'nightly-skip' })).toHaveLength(0);
+    for (const id of ['nightly-once', 'nightly-skip']) {
+      const next = (await booted.storage.getJobDefinition(id))!.nextRunAt!;
+      expect(next.getTime()).toBeGreaterThan(Date.now()); // moved to the first future tick
+    }
+    await scheduler.tick();
+    expect(await booted.storage.listRuns({ jobTypeId: 'nightly-once' })).toHaveLength(1);
+  });
+
+  it('skips a tick while a run of a preventOverlap job is pending', async () => {
+    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    const scheduler = booted.app.get(RecurringScheduler);
+    const due = async () => booted!.storage.updateSchedule('no-overlap', { scheduleType: 'interval' as never, intervalMs: 3_600_000, nextRunAt: new Date(Date.now() - 10) });
+    await due();
+    await scheduler.tick();
+    expect(await booted.storage.listRuns({ jobTypeId: 'no-overlap' })).toHaveLength(1);
+    await due();
+    await scheduler.tick();
+    expect(await booted.storage.listRuns({ jobTypeId: 'no-overlap' })).toHaveLength(1);
+  });
+
+  it('neither fires nor claims a disabled job', async () => {
+    booted = await bootApp({ database: tmp.file() }, JOBS);
+    await booted.jobs.setEnabled('every-300ms', false);
+    ran.length = 0;
+    const queued = await booted.jobs.enqueue('every-300ms');
+    await waitFor(() => ran.filter((r) => r.job === 'every-second').length >= 1, { timeoutMs: 3000 });
+    expect(ran.filter((r) => r.job === 'every-300ms')).toHaveLength(0);
+    expect((await booted.storage.getRun(queued))!.status).toBe(JobRunStatus.Pending);
+    await booted.jobs.setEnabled('every-300ms', true);
+    await waitFor(async () => (await booted!.storage.getRun(queued))!.status === JobRunStatus.Completed);
+  });
+
+  it('schedule() and unschedule() change a schedule at run time; bad ones are rejected', async () => {
+    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    const next = await booted.jobs.schedule('nightly-skip', { cron: '30 4 * * *', timezone: 'Europe/Lisbon' });
+    expect((await booted.storage.getJobDefinition('nightly-skip'))!.nextRunAt!.getTime()).toBe(next.getTime());
+    await expect(booted.jobs.schedule('nightly-skip', { cron: 'every day' })).rejects.toThrow(/Invalid cron expression 'every day'/);
+    await expect(booted.jobs.schedule('nightly-skip', { cron: '* * * * *', timezone: 'Mars/Olympus' })).rejects.toThrow(/Invalid time zone 'Mars\/Olympus'/);
+    await expect(booted.jobs.schedule('nightly-skip', {})).rejects.toThrow(/exactly one of cron and interval/);
+    await booted.jobs.unschedule('nightly-skip');
+    const definition = await booted.storage.getJobDefinition('nightly-skip');
+    expect(definition!.scheduleType).toBe('none');
+    expect(definition!.nextRunAt).toBeNull();
+  });
+
+  it('two processes on one file fire each cron tick once', async () => {
+    const file = tmp.file();
+    // Create the schema first, so the children only race for ticks.
+    const setup = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, []);
+    await setup.close();
+    const children = [startChild('worker-process.ts', [file, 'cron']), startChild('worker-process.ts', [file, 'cron'])];
+    try {
+      await Promise.all(children.map((c) => c.waitForLine((l) => l.includes('"ready"'))));
+      booted = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, []);
+      const storage = booted.storage;
+      await waitFor(async () => (await storage.listRuns({ jobTypeId: 'cron.tick', limit: 1000 })).length >= 4, {
+        timeoutMs: 10_000,
+        what: 'four cron ticks',
+      });
+    } finally {
+      for (const child of children) child.process.kill('SIGTERM');
+      await Promise.all(children.map((c) => c.exited));
+    }
+    const runs = await booted.storage.listRuns({ jobTypeId: 'cron.tick', limit: 1000 });
+    const ticks = runs.map((r) => r.scheduledAt.getTime());
+    console.log(`cron.tick: ${runs.length} runs for ${new Set(ticks).size} distinct ticks from 2 schedulers`);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    // No tick skipped between the first and the last either.
+    const sorted = [...ticks].sort((a, b) => a - b);
+    expect((sorted[sorted.length - 1] - sorted[0]) / 1000 + 1).toBe(sorted.length);
+  });
+});

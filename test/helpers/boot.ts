@@ -1,0 +1,55 @@
+import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
+
+export interface BootedApp {
+  app: INestApplication;
+  jobs: JobScheduler;
+  storage: JobStorage;
+  events: ZapJobsEvents;
+  close: () => Promise<void>;
+}
+
+/** Boots a Nest app with ZapJobs and the given handler classes; fast timings unless overridden. */
+export async function bootApp(options: ZapJobsModuleOptions, handlers: Type<unknown>[]): Promise<BootedApp> {
+  @Module({
+    imports: [
+      ZapJobsModule.forRoot({
+        pollInterval: 50,
+        heartbeatInterval: 100,
+        staleAfter: 1000,
+        shutdownTimeout: 2000,
+        ...options,
+      }),
+    ],
+    providers: handlers,
+  })
+  class TestAppModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  await app.init();
+  let closed = false;
+  return {
+    app,
+    jobs: app.get(JobScheduler),
+    storage: app.get(JobStorage),
+    events: app.get(ZapJobsEvents),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}
+
+/** Waits until the run reaches one of `statuses`; returns it. */
+export async function runIn(storage: JobStorage, runId: string, statuses: string[], timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await storage.getRun(runId);
+    if (run && statuses.includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status ?? 'missing'}, not ${statuses.join('/')} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

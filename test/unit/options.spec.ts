@@ -1,0 +1,182 @@
+import { hostname } from 'node:os';
+import { InvalidOptionsError, type ZapJobsModuleOptions } from '../../lib/index.js';
+import { resolveOptions } from '../../lib/options/resolve-options.js';
+
+/** The InvalidOptionsError thrown by resolveOptions(options). */
+function rejectionOf(options: Record<string, unknown>): InvalidOptionsError {
+  try {
+    resolveOptions(options as ZapJobsModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    return error as InvalidOptionsError;
+  }
+  throw new Error(`resolveOptions(${JSON.stringify(options)}) did not throw`);
+}
+
+describe('resolveOptions defaults', () => {
+  it('fills every option when none is given', () => {
+    const { workerId, ...rest } = resolveOptions();
+    expect(rest).toEqual({
+      storage: 'sqlite',
+      database: 'zapjobs.db',
+      tablePrefix: 'zj_',
+      autoMigrate: true,
+      journalMode: 'WAL',
+      busyTimeout: 5_000,
+      logging: false,
+      queues: ['critical', 'default', 'low'],
+      concurrency: 10,
+      pollInterval: 1_000,
+      heartbeatInterval: 10_000,
+      staleAfter: 60_000,
+      shutdownTimeout: 30_000,
+      enableScheduler: true,
+      enableWorkers: true,
+      defaultTimeout: 3_600_000,
+      defaultMaxRetries: 3,
+      retryPolicy: { initialDelay: 5_000, multiplier: 2, maxDelay: 3_600_000, jitter: 0.2 },
+      retention: 7 * 86_400_000,
+      logRetention: 7 * 86_400_000,
+      cleanupInterval: 600_000,
+      cleanupBatchSize: 500,
+      maxPayloadBytes: 1_048_576,
+    });
+    expect(workerId).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${process.pid}:[0-9a-f]{6}$`));
+  });
+
+  it('gives each start a different worker id', () => {
+    expect(resolveOptions().workerId).not.toBe(resolveOptions().workerId);
+  });
+
+  it('treats undefined and null (a factory that returned nothing) as no options', () => {
+    expect(resolveOptions(undefined).database).toBe('zapjobs.db');
+    expect(resolveOptions(null as unknown as ZapJobsModuleOptions).database).toBe('zapjobs.db');
+  });
+
+  it('keeps given values and converts durations to milliseconds', () => {
+    const options = resolveOptions({
+      database: ':memory:',
+      tablePrefix: 'jobs_',
+      queues: ['emails'],
+      concurrency: 3,
+      pollInterval: '250ms',
+      heartbeatInterval: '2s',
+      staleAfter: '1h30m',
+      defaultTimeout: 1500,
+      retryPolicy: { initialDelay: '1s', jitter: 0 },
+      retention: '2d',
+      workerId: 'worker-a',
+    });
+    expect(options).toMatchObject({
+      database: ':memory:',
+      tablePrefix: 'jobs_',
+      queues: ['emails'],
+      concurrency: 3,
+      pollInterval: 250,
+      heartbeatInterval: 2_000,
+      staleAfter: 5_400_000,
+      defaultTimeout: 1_500,
+      retryPolicy: { initialDelay: 1_000, multiplier: 2, maxDelay: 3_600_000, jitter: 0 },
+      retention: 2 * 86_400_000,
+      workerId: 'worker-a',
+    });
+  });
+
+  it('lets logRetention follow retention unless set', () => {
+    expect(resolveOptions({ retention: '2d' }).logRetention).toBe(2 * 86_400_000);
+    expect(resolveOptions({ retention: '2d', logRetention: '1d' }).logRetention).toBe(86_400_000);
+  });
+
+  it('returns a frozen object, queues and retry policy included', () => {
+    const options = resolveOptions({ queues: ['a', 'b'] });
+    expect(Object.isFrozen(options)).toBe(true);
+    expect(Object.isFrozen(options.queues)).toBe(true);
+    expect(Object.isFrozen(options.retryPolicy)).toBe(true);
+    expect(() => {
+      (options as { concurrency: number }).concurrency = 99;
+    }).toThrow(TypeError);
+  });
+
+  it('copies the queues, so that changing the given array changes nothing', () => {
+    const queues = ['a', 'b'];
+    const options = resolveOptions({ queues });
+    queues.push('c');
+    expect(options.queues).toEqual(['a', 'b']);
+  });
+
+  it('accepts isGlobal, the extra option of forRoot', () => {
+    expect(() => resolveOptions({ isGlobal: false } as ZapJobsModuleOptions)).not.toThrow();
+  });
+});
+
+describe('resolveOptions validation', () => {
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['tablePrefix', { tablePrefix: 'ZJ-' }, /tablePrefix: .*only \[a-z0-9_\].*got "ZJ-"/],
+    ['storage', { storage: 'mysql' }, /storage: .*must be 'sqlite'.*got "mysql"/],
+    ['concurrency', { concurrency: 0 }, /concurrency: .*not be less than 1.*got 0\)/],
+    ['concurrency above 1000', { concurrency: 5000 }, /concurrency: .*not be greater than 1000.*got 5000\)/],
+    ['concurrency not an integer', { concurrency: 2.5 }, /concurrency: .*integer.*got 2.5\)/],
+    ['pollInterval', { pollInterval: 'soon' }, /pollInterval: .*milliseconds .* or a duration string such as '30s'.*got "soon"/],
+    ['pollInterval negative', { pollInterval: -1 }, /pollInterval: .*a number >= 0.*got -1\)/],
+    ['queues', { queues: [] }, /queues: .*should not be empty.*got \[\]/],
+    ['queues with an empty name', { queues: ['default', ''] }, /queues: .*longer than or equal to 1.*got \["default",""\]/],
+    ['retryPolicy.jitter', { retryPolicy: { jitter: 2 } }, /retryPolicy\.jitter: .*not be greater than 1.*got 2\)/],
+    ['retryPolicy.multiplier', { retryPolicy: { multiplier: 0.5 } }, /retryPolicy\.multiplier: .*not be less than 1.*got 0.5\)/],
+    ['journalMode', { journalMode: 'wal' }, /journalMode: .*one of the following values: WAL, DELETE.*got "wal"/],
+    ['autoMigrate', { autoMigrate: 'yes' }, /autoMigrate: .*boolean.*got "yes"/],
+    ['database', { database: '' }, /database: .*longer than or equal to 1.*got ""/],
+  ])('rejects a bad %s, naming the option, the value and what is allowed', (_, options, message) => {
+    const error = rejectionOf(options);
+    expect(error.message).toMatch(/^Invalid ZapJobsModule options:/);
+    expect(error.message).toMatch(message);
+    expect(error.problems).toHaveLength(1);
+  });
+
+  it('shows NaN as NaN, not as the null that JSON.stringify makes of it', () => {
+    const error = rejectionOf({ concurrency: NaN });
+    expect(error.message).toMatch(/concurrency: .*integer.*got NaN\)/);
+    expect(error.message).not.toContain('null');
+  });
+
+  it('rejects an unknown key, naming it, its value and the option it may stand for', () => {
+    const error = rejectionOf({ databse: 'jobs.db' });
+    expect(error.problems).toHaveLength(1);
+    expect(error.message).toMatch(/databse: unknown option.*got "jobs.db"/);
+    // What is allowed: the known options, among them the one that was misspelled.
+    expect(error.message).toMatch(/known options: .*\bdatabase\b/);
+  });
+
+  it('ignores an unknown key whose value is undefined (as spreading an optional setting gives)', () => {
+    expect(() => resolveOptions({ databse: undefined } as ZapJobsModuleOptions)).not.toThrow();
+  });
+
+  it('reports every problem at once', () => {
+    const error = rejectionOf({ storage: 'mysql', concurrency: 0, retryPolicy: { jitter: 2 }, databse: 'x' });
+    expect(error.problems).toHaveLength(4);
+    expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
+      ['concurrency', 'databse', 'retryPolicy.jitter', 'storage'],
+    );
+    for (const option of ['storage', 'concurrency', 'retryPolicy.jitter', 'databse']) {
+      expect(error.message).toContain(`\n  - ${option}: `);
+    }
+  });
+
+  it('rejects staleAfter equal to heartbeatInterval', () => {
+    const error = rejectionOf({ heartbeatInterval: '10s', staleAfter: '10s' });
+    expect(error.message).toMatch(/staleAfter: must be longer than heartbeatInterval \(10000 ms\).*got "10s"/);
+  });
+
+  it('rejects staleAfter shorter than the default heartbeatInterval', () => {
+    const error = rejectionOf({ staleAfter: 5_000 });
+    expect(error.message).toMatch(/staleAfter: must be longer than heartbeatInterval \(10000 ms\).*got 5000\)/);
+  });
+
+  it('rejects a heartbeatInterval longer than the default staleAfter', () => {
+    const error = rejectionOf({ heartbeatInterval: '2m' });
+    expect(error.message).toMatch(/staleAfter: must be longer than heartbeatInterval \(120000 ms\).*got "1m"/);
+  });
+
+  it('accepts staleAfter just longer than heartbeatInterval', () => {
+    expect(resolveOptions({ heartbeatInterval: 1_000, staleAfter: 1_001 }).staleAfter).toBe(1_001);
+  });
+});
