@@ -27,6 +27,8 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
  * Validates the options a user passed, then applies the defaults, once, for both forRoot and
  * forRootAsync. Every problem is reported at once, each naming the option, its value and what is allowed.
  */
+const RETRY_POLICY_KEYS = ['initialDelay', 'multiplier', 'maxDelay', 'jitter'];
+
 export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsOptions {
   // A forRootAsync factory may return null: the defaults apply, as for undefined.
   raw ??= {};
@@ -35,7 +37,17 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
   const problems = flatten(validateSync(schema, { forbidUnknownValues: false }));
   const known = new Set<string>(OPTION_KEYS);
   for (const key of Object.keys(input)) {
-    if (!known.has(key) && input[key] !== undefined) problems.push(`${key}: unknown option (got ${JSON.stringify(input[key])}); known options: ${OPTION_KEYS.join(', ')}`);
+    if (!known.has(key) && input[key] !== undefined) {
+      problems.push(`${key}: unknown option (got ${JSON.stringify(input[key])}); known options: ${OPTION_KEYS.join(', ')}`);
+    }
+  }
+  const policy = input.retryPolicy;
+  if (policy !== null && typeof policy === 'object') {
+    for (const key of Object.keys(policy)) {
+      if (!RETRY_POLICY_KEYS.includes(key)) {
+        problems.push(`retryPolicy.${key}: unknown option; known: ${RETRY_POLICY_KEYS.join(', ')}`);
+      }
+    }
   }
   if (problems.length > 0) throw new InvalidOptionsError(problems);
 

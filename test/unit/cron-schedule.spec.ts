@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { CronTime } from 'cron';
-import { Settings } from 'luxon';
 import { InvalidScheduleError } from '../../lib/index.js';
 import { CronSchedule } from '../../lib/scheduler/cron-schedule.js';
 
@@ -7,17 +7,20 @@ const at = (iso: string) => new Date(iso);
 const next = (expression: string, timezone: string | undefined, from: string) =>
   new CronSchedule(expression, timezone).nextAfter(at(from)).toISOString();
 
+// The luxon instance the `cron` package requires (an ES import would load luxon's separate ESM build).
+const { Settings: cronLuxonSettings } = createRequire(import.meta.url)('luxon') as typeof import('luxon');
+
 /**
- * Runs `body` as if the machine were in `zone`. The `cron` package falls back to luxon's default
- * zone, which is the machine's; Jest sandboxes process.env, so TZ cannot be changed from a test.
+ * Runs `body` as if the machine were in `zone`: `cron` reads a Date given without a zone in luxon's
+ * default zone, the machine's. (Jest sandboxes process.env, so TZ cannot be changed from a test.)
  */
-function inLocalZone<T>(zone: string, body: () => T): T {
-  const saved = Settings.defaultZone;
-  Settings.defaultZone = zone;
+function onMachineInZone<T>(zone: string, body: () => T): T {
+  const saved = cronLuxonSettings.defaultZone;
+  cronLuxonSettings.defaultZone = zone;
   try {
     return body();
   } finally {
-    Settings.defaultZone = saved;
+    cronLuxonSettings.defaultZone = saved;
   }
 }
 
@@ -27,17 +30,16 @@ describe('CronSchedule', () => {
   });
 
   it('honours the time zone it is given, not the machine one', () => {
-    inLocalZone('Asia/Tokyo', () => {
-      // Without a zone, `cron` would read '0 2 * * *' as 02:00 in Tokyo (17:00 UTC the day before).
-      expect(new CronTime('0 2 * * *').getNextDateFrom(at('2025-12-31T00:00:00.000Z')).toJSDate().toISOString()).toBe(
-        '2025-12-31T17:00:00.000Z',
-      );
+    onMachineInZone('Asia/Tokyo', () => {
+      // Left to itself, `cron` reads '0 2 * * *' as 02:00 on the machine: in Tokyo, 17:00 UTC the day before.
+      const machine = new CronTime('0 2 * * *').getNextDateFrom(at('2025-12-31T00:00:00.000Z'));
+      expect(machine.toJSDate().toISOString()).toBe('2025-12-31T17:00:00.000Z');
       expect(next('0 2 * * *', 'America/Sao_Paulo', '2026-01-01T00:00:00.000Z')).toBe('2026-01-01T05:00:00.000Z');
     });
   });
 
   it('defaults to UTC, whatever the machine zone', () => {
-    inLocalZone('Asia/Tokyo', () => {
+    onMachineInZone('Asia/Tokyo', () => {
       const schedule = new CronSchedule('0 2 * * *');
       expect(schedule.timezone).toBe('UTC');
       expect(schedule.nextAfter(at('2026-01-01T00:00:00.000Z')).toISOString()).toBe('2026-01-01T02:00:00.000Z');
