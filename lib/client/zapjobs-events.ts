@@ -55,6 +55,11 @@ export class ZapJobsEvents {
     });
   }
 
+  /** Whether anyone listens: the hot path skips building payloads nobody reads. */
+  listening(event: ZapJobsEventName): boolean {
+    return this.emitter.listenerCount(event) > 0;
+  }
+
   emit<E extends ZapJobsEventName>(event: E, payload: ZapJobsEventMap[E]): void {
     if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, payload);
   }

@@ -4,7 +4,7 @@ import type { JobLog } from './entities/job-log.entity.js';
 import type { JobRun } from './entities/job-run.entity.js';
 import type { WorkerHeartbeat } from './entities/worker-heartbeat.entity.js';
 import type {
-  ClaimedRun, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunCompletion,
+  ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunCompletion,
   RunFailure, RunListFilter, ScheduleTickClaim,
 } from './job-storage.types.js';
 
@@ -58,6 +58,15 @@ export abstract class JobStorage {
 
   /** Commits successful attempts in one transaction; returns the ids whose claim was still held. */
   abstract completeRuns(completions: RunCompletion[]): Promise<string[]>;
+  /**
+   * The worker's hot path: commits completions and claims the next runs for the slots they free.
+   * A backend may do both in one transaction; this default does one after the other.
+   */
+  async completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
+    const completed = await this.completeRuns(completions);
+    const claimed = await this.claim(next.queues, next.workerId, next.limit, next.jobTypeIds);
+    return { completed, claimed };
+  }
   /** Records a failed attempt (retry or dead); false when the worker no longer held the run. */
   abstract failRun(failure: RunFailure): Promise<boolean>;
   /** Cancels a pending, awaiting or running run; returns the status it had, or null if already finished. */

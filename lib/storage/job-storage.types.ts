@@ -146,3 +146,17 @@ export interface RunListFilter {
   limit?: number;
   offset?: number;
 }
+
+/** What a worker asks for when it claims: up to `limit` runs of these queues (in order) and job types. */
+export interface ClaimRequest {
+  queues: readonly string[];
+  workerId: string;
+  limit: number;
+  jobTypeIds?: readonly string[];
+}
+
+export interface CompleteAndClaimResult {
+  /** Ids of the runs whose completion was recorded (still held by their worker). */
+  completed: string[];
+  claimed: ClaimedRun[];
+}

@@ -24,6 +24,8 @@ interface ActiveRun {
   job: RegisteredJob;
   controller: AbortController;
   done: Promise<void>;
+  /** Its slot was refilled by the flush that committed it. */
+  refilled?: boolean;
 }
 
 /**
@@ -45,6 +47,9 @@ export class WorkerPool {
   private logs: NewJobLog[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
+  /** Slots a completion flush is claiming for right now. */
+  private reserved = 0;
+  private jobTypeIds: string[] = [];
 
   constructor(
     private readonly storage: JobStorage,
@@ -128,14 +133,14 @@ export class WorkerPool {
   }
 
   private async loop(): Promise<void> {
-    const jobTypeIds = this.registry.ids();
+    this.jobTypeIds = this.registry.ids();
     let failures = 0;
     while (!this.stopping) {
-      const free = this.options.concurrency - this.active.size;
+      const free = this.options.concurrency - this.active.size - this.reserved;
       let claimed: ClaimedRun[] = [];
       if (free > 0) {
         try {
-          claimed = await this.storage.claim(this.options.queues, this.workerId, free, jobTypeIds);
+          claimed = await this.storage.claim(this.options.queues, this.workerId, free, this.jobTypeIds);
           failures = 0;
         } catch (error) {
           // The database is busy or gone: back off (up to 30 s) and try again; nothing is lost.
@@ -178,7 +183,9 @@ export class WorkerPool {
     const controller = new AbortController();
     const active = { run, job, controller } as ActiveRun;
     this.active.set(run.id, active);
-    this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId });
+    if (this.events.listening('started')) {
+      this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId });
+    }
     active.done = runAttempt(job, run, {
       signalController: controller,
       writeLog: (line) => this.bufferLog(line),
@@ -188,7 +195,8 @@ export class WorkerPool {
       .catch((error) => this.logger.error(`Settling run ${run.id} failed: ${(error as Error).message}`))
       .finally(() => {
         this.active.delete(run.id);
-        this.notify();
+        // A completion's slot was refilled by its flush; any other ending frees a slot for the loop.
+        if (!active.refilled) this.notify();
       });
   }
 
@@ -289,25 +297,42 @@ export class WorkerPool {
         }
       }
       if (completions.length === 0) return;
+      // The slots these completions free are refilled in the same transaction; they are reserved
+      // meanwhile so that the poll loop does not claim for them too.
+      const refill = this.stopping ? 0 : Math.max(0, this.options.concurrency - (this.active.size - completions.length) - this.reserved);
+      this.reserved += refill;
       let held: Set<string>;
+      let claimed: ClaimedRun[] = [];
       try {
-        held = new Set(await this.storage.completeRuns(completions.map((c) => c.completion)));
+        const result = await this.storage.completeAndClaim(
+          completions.map((c) => c.completion),
+          { queues: this.options.queues, workerId: this.workerId, limit: refill, jobTypeIds: this.jobTypeIds },
+        );
+        held = new Set(result.completed);
+        claimed = result.claimed;
       } catch (error) {
         // The runs stay Running: stale-run recovery gives them to a worker again (at-least-once).
         this.logger.error(`Committing ${completions.length} completion(s) failed: ${(error as Error).message}`);
         return;
+      } finally {
+        this.reserved -= refill;
       }
       for (const { active, completion, output } of completions) {
+        this.active.delete(completion.runId);
+        active.refilled = true;
         if (!held.has(completion.runId)) continue;
-        this.events.emit('completed', {
-          runId: completion.runId,
-          jobTypeId: active.run.jobTypeId,
-          queue: active.run.queue,
-          attempt: active.run.attemptNumber,
-          output,
-          durationMs: completion.durationMs,
-        });
+        if (this.events.listening('completed')) {
+          this.events.emit('completed', {
+            runId: completion.runId,
+            jobTypeId: active.run.jobTypeId,
+            queue: active.run.queue,
+            attempt: active.run.attemptNumber,
+            output,
+            durationMs: completion.durationMs,
+          });
+        }
       }
+      for (const run of claimed) this.execute(run);
     } finally {
       for (const resolve of waiters) resolve();
     }
