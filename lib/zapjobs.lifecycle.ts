@@ -53,8 +53,10 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.scheduler.stop();
+    // The heartbeat goes on while running jobs drain, so no other worker takes them for dead.
     await this.workers.stop();
     await this.maintenance.stop();
+    if (this.options.enableWorkers) await this.storage.removeHeartbeat(this.options.workerId).catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -76,6 +78,8 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
       tags: o.tags ?? [],
       misfirePolicy: job.schedule.misfire,
       preventOverlap: job.schedule.preventOverlap,
+      // Declared in code: applied at every start. Not declared: a setEnabled() made at run time stands.
+      isEnabled: o.enabled,
     };
     // A schedule declared in code wins at every start; a job declaring none keeps one set at run
     // time with JobScheduler.schedule().

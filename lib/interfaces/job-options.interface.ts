@@ -34,6 +34,9 @@ export interface JobOptions<Input = unknown> {
   misfire?: 'once' | 'skip';
   /** Skip a tick while a run of this job is pending or running. @default false */
   preventOverlap?: boolean;
-  /** A disabled job is neither fired nor claimed. Only applies when the definition is first stored. @default true */
+  /**
+   * A disabled job is neither fired nor claimed. When set, it is applied at every start; when left
+   * out, a `JobScheduler.setEnabled()` made at run time stands across restarts.
+   */
   enabled?: boolean;
 }

@@ -128,7 +128,6 @@ export class WorkerPool {
       await Promise.all(unfinished.map((a) => a.done));
     }
     await this.flush();
-    await this.storage.removeHeartbeat(this.workerId).catch(() => undefined);
     this.loopDone = undefined;
   }
 
