@@ -15,6 +15,8 @@ import { RecurringScheduler } from './scheduler/recurring-scheduler.js';
 import { JobStorage } from './storage/job-storage.js';
 import { createSqliteDataSource } from './storage/sqlite/sqlite-connection.js';
 import { SqliteJobStorage } from './storage/sqlite/sqlite-job-storage.js';
+import { createPostgresDataSource, pgConnectionConfig } from './storage/postgres/postgres-connection.js';
+import { PostgresJobStorage } from './storage/postgres/postgres-job-storage.js';
 import { WorkerPool } from './worker/worker-pool.js';
 import { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
 import { ZapJobsLifecycle } from './zapjobs.lifecycle.js';
@@ -37,13 +39,21 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
     },
     {
       provide: ZAPJOBS_DATA_SOURCE,
-      useFactory: (options: ResolvedZapJobsOptions) => createSqliteDataSource(options),
+      useFactory: (options: ResolvedZapJobsOptions) =>
+        options.storage === 'postgres' ? createPostgresDataSource(options) : createSqliteDataSource(options),
       inject: [ZAPJOBS_OPTIONS],
     },
     {
       provide: JobStorage,
       useFactory: (dataSource: DataSource, options: ResolvedZapJobsOptions) =>
-        new SqliteJobStorage(dataSource, { tablePrefix: options.tablePrefix, maxPayloadBytes: options.maxPayloadBytes }),
+        options.storage === 'postgres'
+          ? new PostgresJobStorage(dataSource, {
+              tablePrefix: options.tablePrefix,
+              schema: options.schema,
+              maxPayloadBytes: options.maxPayloadBytes,
+              listenConfig: pgConnectionConfig(options),
+            })
+          : new SqliteJobStorage(dataSource, { tablePrefix: options.tablePrefix, maxPayloadBytes: options.maxPayloadBytes }),
       inject: [ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS],
     },
     ZapJobsMigrations,

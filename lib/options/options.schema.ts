@@ -20,6 +20,28 @@ export function IsDuration(options?: ValidationOptions) {
     });
 }
 
+/** A postgres:// or postgresql:// URL that parses. The message never echoes a password. */
+export function IsPostgresUrl(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isPostgresUrl',
+      target: target.constructor,
+      propertyName,
+      options: { message: `$property must be a URL such as 'postgres://user:password@host:5432/database'`, ...options },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          try {
+            const url = new URL(value);
+            return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+}
+
 export class RetryPolicySchema {
   @IsOptional() @IsDuration() initialDelay?: unknown;
   @IsOptional() @IsNumber() @Min(1) multiplier?: number;
@@ -29,10 +51,21 @@ export class RetryPolicySchema {
 
 /** class-validator rules of ZapJobsModuleOptions; every field optional, defaults applied after. */
 export class ZapJobsOptionsSchema {
-  @IsOptional() @IsIn(['sqlite'], { message: `storage must be 'sqlite' ('postgres' is not available yet)` })
+  @IsOptional() @IsIn(['sqlite', 'postgres'], { message: `storage must be 'sqlite' or 'postgres'` })
   storage?: string;
 
   @IsOptional() @IsString() @MinLength(1) database?: string;
+
+  @IsOptional() @IsPostgresUrl() url?: string;
+  @IsOptional() @IsString() @MinLength(1) host?: string;
+  @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
+  @IsOptional() @IsString() username?: string;
+  @IsOptional() @IsString() password?: string;
+
+  @IsOptional() @IsString() @Matches(/^[a-z_][a-z0-9_]*$/, { message: 'schema may contain only [a-z0-9_] and not start with a digit' })
+  schema?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1000) poolSize?: number;
 
   @IsOptional() @IsString() @Matches(/^[a-z0-9_]*$/, { message: 'tablePrefix may contain only [a-z0-9_]' })
   tablePrefix?: string;
@@ -68,7 +101,7 @@ export class ZapJobsOptionsSchema {
 
 /** Every key the options object may hold (typos are reported rather than silently ignored). */
 export const OPTION_KEYS: readonly string[] = [
-  'storage', 'database', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
+  'storage', 'database', 'url', 'host', 'port', 'username', 'password', 'schema', 'poolSize', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
   'queues', 'concurrency', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
   'enableScheduler', 'enableWorkers', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
   'retention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes',

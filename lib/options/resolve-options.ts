@@ -13,11 +13,23 @@ export function defaultWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
+/** A value as an error message shows it: never a password, NaN as NaN. */
+export function shown(path: string, value: unknown): string {
+  if (path === 'password') return '(hidden)';
+  if (path === 'url' && typeof value === 'string') return JSON.stringify(redactUrl(value));
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** 'postgres://me:secret@host/db' -> 'postgres://me:***@host/db'. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
+}
+
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((error) => {
     const path = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map(
-      (message) => `${path}: ${message.replace(error.property, path)} (got ${typeof error.value === 'number' ? String(error.value) : JSON.stringify(error.value)})`,
+      (message) => `${path}: ${message.replace(error.property, path)} (got ${shown(path, error.value)})`,
     );
     return [...own, ...flatten(error.children ?? [], path)];
   });
@@ -55,8 +67,15 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     parseDuration((value ?? fallback) as number | string, field);
   const retention = ms(raw.retention, '7d', 'retention');
   const resolved: ResolvedZapJobsOptions = {
-    storage: 'sqlite',
-    database: raw.database ?? 'zapjobs.db',
+    storage: raw.storage ?? 'sqlite',
+    database: raw.database ?? ((raw.storage ?? 'sqlite') === 'sqlite' ? 'zapjobs.db' : 'postgres'),
+    url: raw.url,
+    host: raw.host ?? 'localhost',
+    port: raw.port ?? 5432,
+    username: raw.username,
+    password: raw.password,
+    schema: raw.schema ?? 'public',
+    poolSize: raw.poolSize ?? 10,
     tablePrefix: raw.tablePrefix ?? 'zj_',
     autoMigrate: raw.autoMigrate ?? true,
     journalMode: raw.journalMode ?? 'WAL',

@@ -7,8 +7,15 @@ export interface ResolvedRetryPolicy {
 }
 
 export interface ResolvedZapJobsOptions {
-  storage: 'sqlite';
+  storage: 'sqlite' | 'postgres';
   database: string;
+  url: string | undefined;
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  schema: string;
+  poolSize: number;
   tablePrefix: string;
   autoMigrate: boolean;
   journalMode: 'WAL' | 'DELETE' | 'TRUNCATE' | 'PERSIST' | 'MEMORY';

@@ -14,10 +14,27 @@ export interface RetryPolicy {
 
 /** Options of `ZapJobsModule.forRoot()`. Durations take milliseconds or strings such as '30s', '10m'. */
 export interface ZapJobsModuleOptions {
-  /** Storage backend. @default 'sqlite' */
-  storage?: 'sqlite';
-  /** SQLite file path (its folder is created), or ':memory:'. @default 'zapjobs.db' */
+  /** Storage backend: 'sqlite' (one file, one host) or 'postgres' (many workers on many hosts). @default 'sqlite' */
+  storage?: 'sqlite' | 'postgres';
+  /**
+   * SQLite: the file path (its folder is created), or ':memory:'. @default 'zapjobs.db'
+   * PostgreSQL: the database name when `url` is not given. @default 'postgres'
+   */
   database?: string;
+  /** PostgreSQL connection URL, e.g. 'postgres://user:password@host:5432/db'. */
+  url?: string;
+  /** PostgreSQL host when `url` is not given. @default 'localhost' */
+  host?: string;
+  /** PostgreSQL port when `url` is not given. @default 5432 */
+  port?: number;
+  /** PostgreSQL user when `url` is not given. */
+  username?: string;
+  /** PostgreSQL password when `url` is not given. */
+  password?: string;
+  /** PostgreSQL schema of the ZapJobs tables (created if missing). @default 'public' */
+  schema?: string;
+  /** PostgreSQL connections in the pool (plus one for LISTEN). @default 10 */
+  poolSize?: number;
   /** Prefix of every table and index ZapJobs creates; only [a-z0-9_]. @default 'zj_' */
   tablePrefix?: string;
   /** Run pending migrations when the module starts. @default true */

@@ -85,6 +85,16 @@ export abstract class JobStorage {
   /** Releases or cancels the continuations of a finished run, as their conditions say. */
   abstract resolveContinuations(parentRunId: string): Promise<number>;
 
+  /**
+   * Subscribes to wake-ups: `onWake(queue)` is called when runs become due in another process
+   * (PostgreSQL LISTEN/NOTIFY). Backends without such a channel rely on polling: this default
+   * subscribes to nothing. Returns a function that unsubscribes.
+   */
+  async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
+    void onWake;
+    return async () => undefined;
+  }
+
   // ----- logs -----
   abstract addLog(log: NewJobLog): Promise<void>;
   /** Inserts many lines in one transaction. */

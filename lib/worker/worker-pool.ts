@@ -50,6 +50,7 @@ export class WorkerPool {
   /** Slots a completion flush is claiming for right now. */
   private reserved = 0;
   private jobTypeIds: string[] = [];
+  private unlisten: () => Promise<void> = async () => undefined;
 
   constructor(
     private readonly storage: JobStorage,
@@ -83,6 +84,11 @@ export class WorkerPool {
       runningRunIds: [],
     });
     this.loopDone = this.loop();
+    // Wake-ups from other processes (PostgreSQL NOTIFY); polling stays as the fallback.
+    this.unlisten = await this.storage.listen(() => this.notify()).catch((error) => {
+      this.logger.warn(`Listening for wake-ups failed, polling only: ${(error as Error).message}`);
+      return async () => undefined;
+    });
   }
 
   /** Wakes an idle worker: a run was just enqueued in this process, or a slot came free. */
@@ -107,6 +113,7 @@ export class WorkerPool {
     if (!this.loopDone) return;
     this.stopping = true;
     this.notify();
+    await this.unlisten();
     await this.loopDone;
     const drained = Promise.all([...this.active.values()].map((a) => a.done));
     let timer: NodeJS.Timeout | undefined;
@@ -240,6 +247,8 @@ export class WorkerPool {
       attemptNumber: run.attemptNumber,
       category: 'zapjobs',
     });
+    // The attempt's log lines, this error included, are stored before the run shows as failed.
+    await this.flush();
     const held = await this.storage.failRun({
       runId: run.id,
       workerId: this.workerId,

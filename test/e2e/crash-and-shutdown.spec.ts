@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Job, JobRunStatus, type JobContext, type JobHandler } from '../../lib/index.js';
 import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
 import { startChild } from '../helpers/child-process.js';
-import { tempDir } from '../helpers/temp-db.js';
+import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { BlockingJob, probe, RUNTIME_JOBS } from '../fixtures/runtime-jobs.fixture.js';
 
@@ -22,35 +22,34 @@ class ShortJob implements JobHandler {
   }
 }
 
-describe('crashes and shutdown', () => {
-  let tmp: ReturnType<typeof tempDir>;
+describeEachBackend('crashes and shutdown', (backend) => {
+  let db: TestDatabase;
   let booted: BootedApp | undefined;
 
   beforeEach(() => {
     probe.reset();
-    tmp = tempDir();
+    db = backend.create();
   });
   afterEach(async () => {
     probe.release();
     await booted?.close();
     booted = undefined;
-    tmp.remove();
+    await db.drop();
   });
 
   it('a run whose process is killed with SIGKILL mid-job is finished by another worker', async () => {
-    const file = tmp.file();
-    booted = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, [SurvivorSlowJob]);
+        booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, [SurvivorSlowJob]);
     const runId = await booted.jobs.enqueue('crash.slow', { n: 1 });
     await booted.close();
 
-    const victim = startChild('worker-process.ts', [file, 'slow']);
+    const victim = startChild('worker-process.ts', [JSON.stringify(db.options), 'slow']);
     const started = JSON.parse(await victim.waitForLine((l) => l.includes('"handler"')));
     expect(started.runId).toBe(runId);
     victim.process.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
 
     // The row still says Running, held by a worker that will never send another heartbeat.
-    booted = await bootApp({ database: file, staleAfter: 1000, heartbeatInterval: 100 }, [SurvivorSlowJob]);
+    booted = await bootApp({ ...db.options, staleAfter: 1000, heartbeatInterval: 100 }, [SurvivorSlowJob]);
     const held = await booted.storage.getRun(runId);
     expect(held!.status).toBe(JobRunStatus.Running);
     const run = await runIn(booted.storage, runId, [JobRunStatus.Completed], 15_000);
@@ -60,26 +59,25 @@ describe('crashes and shutdown', () => {
   });
 
   it('on close, lets a running job finish within shutdownTimeout', async () => {
-    booted = await bootApp({ database: tmp.file(), shutdownTimeout: 5000 }, [ShortJob]);
+    booted = await bootApp({ ...db.options, shutdownTimeout: 5000 }, [ShortJob]);
     const id = await booted.jobs.enqueue('short');
     await runIn(booted.storage, id, [JobRunStatus.Running]);
     await booted.close();
-    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, [ShortJob]);
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, [ShortJob]);
     const run = await booted.storage.getRun(id);
     expect(run!.status).toBe(JobRunStatus.Completed);
     expect(JSON.parse(run!.outputJson!)).toBe('finished during shutdown');
   });
 
   it('on close, aborts a job still running after shutdownTimeout and returns its run to the queue', async () => {
-    const file = tmp.file();
-    booted = await bootApp({ database: file, shutdownTimeout: 200 }, RUNTIME_JOBS);
+        booted = await bootApp({ ...db.options, shutdownTimeout: 200 }, RUNTIME_JOBS);
     const id = await booted.jobs.enqueue(BlockingJob);
     await waitFor(() => probe.calls.some((c) => c.runId === id));
     const started = Date.now();
     await booted.close();
     expect(Date.now() - started).toBeLessThan(3000);
     expect(probe.aborted).toEqual([{ runId: id, reason: 'WorkerShutdownError' }]);
-    booted = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, RUNTIME_JOBS);
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, RUNTIME_JOBS);
     const run = await booted.storage.getRun(id);
     expect(run!.status).toBe(JobRunStatus.Pending);
     expect(run!.workerId).toBeNull();

@@ -1,28 +1,28 @@
 import 'reflect-metadata';
 import { JobInputValidationError, JobRunStatus, JobLogLevel } from '../../lib/index.js';
 import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
-import { tempDir } from '../helpers/temp-db.js';
+import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   AlwaysFailsJob, BlockingJob, EchoJob, FlakyJob, HangsJob, probe, RecordJob, RUNTIME_JOBS, SendEmailJob,
 } from '../fixtures/runtime-jobs.fixture.js';
 
-describe('runtime: workers, retries, timeouts, cancel', () => {
-  let tmp: ReturnType<typeof tempDir>;
+describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => {
+  let db: TestDatabase;
   let booted: BootedApp;
 
   beforeEach(() => {
     probe.reset();
-    tmp = tempDir();
+    db = backend.create();
   });
   afterEach(async () => {
     probe.release();
     await booted?.close();
-    tmp.remove();
+    await db.drop();
   });
 
   it('runs a job and stores its output, duration, logs and progress', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const seen: string[] = [];
     for (const e of ['enqueued', 'started', 'completed'] as const) booted.events.on(e, () => seen.push(e));
     const id = await booted.jobs.enqueue(EchoJob, { n: 21 });
@@ -40,7 +40,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('retries a failing job with exponential backoff and succeeds on the third attempt', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const id = await booted.jobs.enqueue(FlakyJob);
     const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
     expect(run.attemptNumber).toBe(3);
@@ -59,7 +59,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('dead-letters a run after its last retry, keeps it queryable, and retry() runs it again', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const failed: string[] = [];
     booted.events.on('failed', ({ runId }) => failed.push(runId));
     const id = await booted.jobs.enqueue(AlwaysFailsJob);
@@ -80,7 +80,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('fails a non-Error throw with a readable message, and an UnrecoverableJobError without retrying', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const a = await booted.jobs.enqueue('throws-string');
     const b = await booted.jobs.enqueue('unrecoverable');
     expect((await runIn(booted.storage, a, [JobRunStatus.Failed])).errorMessage).toBe('handler threw a non-Error value: a plain string');
@@ -90,7 +90,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('times out an attempt whose handler ignores its signal', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const id = await booted.jobs.enqueue(HangsJob);
     const run = await runIn(booted.storage, id, [JobRunStatus.Failed]);
     expect(run.errorMessage).toBe('the attempt timed out after 200 ms');
@@ -99,7 +99,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('cancels a pending run before it runs', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const id = await booted.jobs.enqueue(RecordJob, { x: 1 }, { delay: '1h' });
     expect(await booted.jobs.cancel(id)).toBe(true);
     expect((await booted.storage.getRun(id))!.status).toBe(JobRunStatus.Cancelled);
@@ -108,7 +108,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('cancels a running run: its signal fires and it ends Cancelled', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const cancelled: string[] = [];
     booted.events.on('cancelled', ({ runId }) => cancelled.push(runId));
     const id = await booted.jobs.enqueue(BlockingJob);
@@ -121,7 +121,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('does not run a delayed job before its time', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const id = await booted.jobs.enqueue(RecordJob, null, { delay: 400 });
     const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
     expect(run.startedAt!.getTime() - run.createdAt.getTime()).toBeGreaterThanOrEqual(400);
@@ -132,8 +132,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('runs by queue order, then priority, then time', async () => {
-    const file = tmp.file();
-    const producer = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, RUNTIME_JOBS);
+        const producer = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, RUNTIME_JOBS);
     const low = await producer.jobs.enqueue(RecordJob, 'low-queue', { queue: 'low', priority: 100 });
     const p0 = await producer.jobs.enqueue(RecordJob, 'p0');
     const p5 = await producer.jobs.enqueue(RecordJob, 'p5', { priority: 5 });
@@ -141,13 +140,13 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
     const crit = await producer.jobs.enqueue('critical-record', 'critical');
     const p5b = await producer.jobs.enqueue(RecordJob, 'p5b', { priority: 5 });
     await producer.close();
-    booted = await bootApp({ database: file, concurrency: 1 }, RUNTIME_JOBS);
+    booted = await bootApp({ ...db.options, concurrency: 1 }, RUNTIME_JOBS);
     await runIn(booted.storage, low, [JobRunStatus.Completed]);
     expect(probe.calls.map((c) => c.runId)).toEqual([crit, p5, p5b, p1, p0, low]);
   });
 
   it('validates typed input at enqueue and stores nothing when it is invalid', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     await expect(booted.jobs.enqueue(SendEmailJob, { to: 'not-an-email', subject: '' })).rejects.toThrow(JobInputValidationError);
     await expect(booted.jobs.enqueue(SendEmailJob, { to: 'not-an-email', subject: 'x' })).rejects.toThrow(/to must be an email/);
     expect(await booted.storage.listRuns({ jobTypeId: 'send-email' })).toHaveLength(0);
@@ -157,7 +156,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('enqueueMany stores all runs in one go, or none when one is invalid', async () => {
-    booted = await bootApp({ database: tmp.file(), enableWorkers: false }, RUNTIME_JOBS);
+    booted = await bootApp({ ...db.options, enableWorkers: false }, RUNTIME_JOBS);
     const ids = await booted.jobs.enqueueMany([{ job: RecordJob, input: 1 }, { job: 'echo', input: { n: 1 } }]);
     expect(ids).toHaveLength(2);
     await expect(
@@ -172,7 +171,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
     ['failure', 'always-fails', JobRunStatus.Failed],
     ['always', 'always-fails', JobRunStatus.Failed],
   ] as const)('runs a continuation on %s, and cancels one whose condition is not met', async (condition, parentJob, parentEnd) => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const parent = await booted.jobs.enqueue(parentJob, parentJob === 'echo' ? { n: 4 } : undefined, { maxRetries: 0 });
     const child = await booted.jobs.continueWith(parent, RecordJob, undefined, { condition, passParentOutput: true });
     const opposite = await booted.jobs.continueWith(parent, RecordJob, 'never', {
@@ -187,7 +186,7 @@ describe('runtime: workers, retries, timeouts, cancel', () => {
   });
 
   it('releases a continuation added after its parent already finished', async () => {
-    booted = await bootApp({ database: tmp.file() }, RUNTIME_JOBS);
+    booted = await bootApp(db.options, RUNTIME_JOBS);
     const parent = await booted.jobs.enqueue(EchoJob, { n: 1 });
     await runIn(booted.storage, parent, [JobRunStatus.Completed]);
     const child = await booted.jobs.continueWith(parent, RecordJob, 'late child');

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Job, JobRunStatus, JobTriggerType, type JobContext, type JobHandler } from '../../lib/index.js';
 import { RecurringScheduler } from '../../lib/scheduler/recurring-scheduler.js';
 import { bootApp, type BootedApp } from '../helpers/boot.js';
-import { tempDir } from '../helpers/temp-db.js';
+import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startChild } from '../helpers/child-process.js';
 
@@ -39,22 +39,22 @@ class NoOverlapJob implements JobHandler {
 
 const JOBS = [EverySecondJob, IntervalJob, NightlySkipJob, NightlyOnceJob, NoOverlapJob];
 
-describe('recurring jobs', () => {
-  let tmp: ReturnType<typeof tempDir>;
+describeEachBackend('recurring jobs', (backend) => {
+  let db: TestDatabase;
   let booted: BootedApp | undefined;
 
   beforeEach(() => {
     ran.length = 0;
-    tmp = tempDir();
+    db = backend.create();
   });
   afterEach(async () => {
     await booted?.close();
     booted = undefined;
-    tmp.remove();
+    await db.drop();
   });
 
   it('fires a cron job every second and an interval job every 300 ms, each run on its tick', async () => {
-    booted = await bootApp({ database: tmp.file() }, JOBS);
+    booted = await bootApp(db.options, JOBS);
     await waitFor(() => ran.filter((r) => r.job === 'every-second').length >= 2 && ran.filter((r) => r.job === 'every-300ms').length >= 3, {
       timeoutMs: 5000,
       what: 'two cron runs and three interval runs',
@@ -70,7 +70,7 @@ describe('recurring jobs', () => {
   });
 
   it('stores next_run_at of a cron in its time zone at start-up', async () => {
-    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
     const definition = await booted.storage.getJobDefinition('nightly-once');
     // 02:00 in São Paulo (UTC-3, no DST since 2019) is 05:00 UTC.
     expect(definition!.nextRunAt!.getUTCHours()).toBe(5);
@@ -79,7 +79,7 @@ describe('recurring jobs', () => {
   });
 
   it("after downtime fires one catch-up run with misfire 'once' and none with 'skip'", async () => {
-    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
     const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
     for (const id of ['nightly-once', 'nightly-skip']) {
       await booted.storage.updateSchedule(id, { scheduleType: 'cron' as never, cronExpression: '0 2 * * *', timezone: 'America/Sao_Paulo', nextRunAt: threeDaysAgo });
@@ -97,7 +97,7 @@ describe('recurring jobs', () => {
   });
 
   it('skips a tick while a run of a preventOverlap job is pending', async () => {
-    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
     const scheduler = booted.app.get(RecurringScheduler);
     const due = async () => booted!.storage.updateSchedule('no-overlap', { scheduleType: 'interval' as never, intervalMs: 3_600_000, nextRunAt: new Date(Date.now() - 10) });
     await due();
@@ -109,7 +109,7 @@ describe('recurring jobs', () => {
   });
 
   it('neither fires nor claims a disabled job', async () => {
-    booted = await bootApp({ database: tmp.file() }, JOBS);
+    booted = await bootApp(db.options, JOBS);
     await booted.jobs.setEnabled('every-300ms', false);
     ran.length = 0;
     const queued = await booted.jobs.enqueue('every-300ms');
@@ -121,7 +121,7 @@ describe('recurring jobs', () => {
   });
 
   it('schedule() and unschedule() change a schedule at run time; bad ones are rejected', async () => {
-    booted = await bootApp({ database: tmp.file(), enableWorkers: false, enableScheduler: false }, JOBS);
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
     const next = await booted.jobs.schedule('nightly-skip', { cron: '30 4 * * *', timezone: 'Europe/Lisbon' });
     expect((await booted.storage.getJobDefinition('nightly-skip'))!.nextRunAt!.getTime()).toBe(next.getTime());
     await expect(booted.jobs.schedule('nightly-skip', { cron: 'every day' })).rejects.toThrow(/Invalid cron expression 'every day'/);
@@ -133,15 +133,14 @@ describe('recurring jobs', () => {
     expect(definition!.nextRunAt).toBeNull();
   });
 
-  it('two processes on one file fire each cron tick once', async () => {
-    const file = tmp.file();
-    // Create the schema first, so the children only race for ticks.
-    const setup = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, []);
+  it('two processes on one database fire each cron tick once', async () => {
+        // Create the schema first, so the children only race for ticks.
+    const setup = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, []);
     await setup.close();
-    const children = [startChild('worker-process.ts', [file, 'cron']), startChild('worker-process.ts', [file, 'cron'])];
+    const children = [startChild('worker-process.ts', [JSON.stringify(db.options), 'cron']), startChild('worker-process.ts', [JSON.stringify(db.options), 'cron'])];
     try {
       await Promise.all(children.map((c) => c.waitForLine((l) => l.includes('"ready"'))));
-      booted = await bootApp({ database: file, enableWorkers: false, enableScheduler: false }, []);
+      booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, []);
       const storage = booted.storage;
       await waitFor(async () => (await storage.listRuns({ jobTypeId: 'cron.tick', limit: 1000 })).length >= 4, {
         timeoutMs: 10_000,

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ResolvedZapJobsOptions } from '../../options/resolved-options.js';
@@ -31,9 +32,9 @@ export async function createSqliteDataSource(options: ResolvedZapJobsOptions): P
     migrationsRun: false,
     logging: options.logging,
     timeout: options.busyTimeout,
-    prepareDatabase: (db: BetterSqlite3.Database) => {
+    prepareDatabase: async (db: BetterSqlite3.Database) => {
       db.pragma(`busy_timeout = ${Math.round(options.busyTimeout)}`);
-      if (!memory) db.pragma(`journal_mode = ${options.journalMode}`);
+      if (!memory) await retryWhileBusy(() => db.pragma(`journal_mode = ${options.journalMode}`), options.busyTimeout);
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('temp_store = MEMORY');
@@ -42,6 +43,23 @@ export async function createSqliteDataSource(options: ResolvedZapJobsOptions): P
   });
   await dataSource.initialize();
   return dataSource;
+}
+
+/**
+ * Runs `fn` again while SQLite answers SQLITE_BUSY, for up to `timeoutMs`. Needed for the switch of a
+ * new file to WAL: when two processes open it at once, SQLite fails the loser at once instead of
+ * calling the busy handler (waiting there could deadlock), so busy_timeout does not cover it.
+ */
+async function retryWhileBusy<T>(fn: () => T, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return fn();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      await delay(10);
+    }
+  }
 }
 
 /** The better-sqlite3 handle under a DataSource: the hot path runs prepared statements on it. */

@@ -16,7 +16,7 @@ import type {
   RunFailure, RunListFilter, ScheduleTickClaim,
 } from '../job-storage.types.js';
 import { rawSqlite } from './sqlite-connection.js';
-import { rowToClaimed, rowToRun, RUN_UPDATE_COLUMNS } from './sqlite-rows.js';
+import { rowToClaimed, rowToRun, RUN_UPDATE_COLUMNS } from '../rows.js';
 
 type Row = Record<string, unknown>;
 
