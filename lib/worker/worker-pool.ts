@@ -6,7 +6,7 @@ import { ZapJobsError } from '../errors/zapjobs.error.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { JobLogLevel } from '../storage/entities/enums.js';
 import { JobStorage } from '../storage/job-storage.js';
-import type { ClaimedRun, NewJobLog, RunCompletion } from '../storage/job-storage.types.js';
+import type { ClaimedRun, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../storage/job-storage.types.js';
 import { ZapJobsEvents } from '../client/zapjobs-events.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { retryDelay } from './backoff.js';
@@ -75,6 +75,7 @@ export class WorkerPool {
   async start(): Promise<void> {
     if (this.loopDone) return;
     this.stopping = false;
+    this.abandoned = false;
     // The heartbeat row exists before the first claim, so no live run ever looks orphaned.
     await this.storage.updateHeartbeat(this.workerId, {
       hostname: hostname(),
@@ -132,9 +133,11 @@ export class WorkerPool {
       } catch (error) {
         this.logger.error(`Shutdown: could not return runs ${ids.join(', ')} to the queue: ${(error as Error).message}`);
       }
+      this.abandon();
       await Promise.all(unfinished.map((a) => a.done));
     }
     await this.flush();
+    if (this.completions.length) this.abandon();
     this.loopDone = undefined;
   }
 
@@ -249,7 +252,7 @@ export class WorkerPool {
     });
     // The attempt's log lines, this error included, are stored before the run shows as failed.
     await this.flush();
-    const held = await this.storage.failRun({
+    const failure = {
       runId: run.id,
       workerId: this.workerId,
       errorMessage: error.message,
@@ -257,7 +260,8 @@ export class WorkerPool {
       completedAt: new Date(),
       durationMs: outcome.durationMs,
       retryAt,
-    });
+    };
+    const held = await this.persist(`Recording the failure of run ${run.id}`, () => this.storage.failRun(failure));
     if (!held) return;
     this.logger.warn(
       `Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${maxAttempts} failed after ${outcome.durationMs} ms: ${error.message}`,
@@ -296,54 +300,99 @@ export class WorkerPool {
     const waiters = this.waiters.splice(0);
     this.logs = [];
     this.completions = [];
-    try {
-      if (logs.length) {
-        try {
-          await this.storage.addLogs(logs);
-        } catch (error) {
-          this.logger.error(`Writing ${logs.length} job log line(s) failed: ${(error as Error).message}`);
-        }
-      }
-      if (completions.length === 0) return;
-      // The slots these completions free are refilled in the same transaction; they are reserved
-      // meanwhile so that the poll loop does not claim for them too.
-      const refill = this.stopping ? 0 : Math.max(0, this.options.concurrency - (this.active.size - completions.length) - this.reserved);
-      this.reserved += refill;
-      let held: Set<string>;
-      let claimed: ClaimedRun[] = [];
+    if (logs.length) {
       try {
-        const result = await this.storage.completeAndClaim(
-          completions.map((c) => c.completion),
-          { queues: this.options.queues, workerId: this.workerId, limit: refill, jobTypeIds: this.jobTypeIds },
-        );
-        held = new Set(result.completed);
-        claimed = result.claimed;
+        await this.storage.addLogs(logs);
       } catch (error) {
-        // The runs stay Running: stale-run recovery gives them to a worker again (at-least-once).
-        this.logger.error(`Committing ${completions.length} completion(s) failed: ${(error as Error).message}`);
-        return;
-      } finally {
-        this.reserved -= refill;
+        // Kept for the next flush (within reason): a database hiccup should not lose the lines.
+        if (this.logs.length + logs.length <= 10_000) this.logs.unshift(...logs);
+        this.logger.error(`Writing ${logs.length} job log line(s) failed: ${(error as Error).message}`);
       }
-      for (const { active, completion, output } of completions) {
-        this.active.delete(completion.runId);
-        active.refilled = true;
-        if (!held.has(completion.runId)) continue;
-        if (this.events.listening('completed')) {
-          this.events.emit('completed', {
-            runId: completion.runId,
-            jobTypeId: active.run.jobTypeId,
-            queue: active.run.queue,
-            attempt: active.run.attemptNumber,
-            output,
-            durationMs: completion.durationMs,
-          });
-        }
-      }
-      for (const run of claimed) this.execute(run);
-    } finally {
-      for (const resolve of waiters) resolve();
     }
+    if (completions.length === 0) {
+      for (const resolve of waiters) resolve();
+      return;
+    }
+    // The slots these completions free are refilled in the same transaction; they are reserved
+    // meanwhile so that the poll loop does not claim for them too.
+    const refill = this.stopping ? 0 : Math.max(0, this.options.concurrency - (this.active.size - completions.length) - this.reserved);
+    this.reserved += refill;
+    let result: CompleteAndClaimResult;
+    try {
+      result = await this.storage.completeAndClaim(
+        completions.map((c) => c.completion),
+        { queues: this.options.queues, workerId: this.workerId, limit: refill, jobTypeIds: this.jobTypeIds },
+      );
+      this.flushFailures = 0;
+    } catch (error) {
+      // Kept and retried until the database answers: a completion is never dropped while this
+      // worker lives (its heartbeat would keep the run Running forever). If the process dies
+      // first, stale-run recovery runs the job again: at-least-once.
+      this.completions.unshift(...completions);
+      this.waiters.unshift(...waiters);
+      this.retryFlushLater(`Committing ${completions.length} completion(s) failed`, error);
+      return;
+    } finally {
+      this.reserved -= refill;
+    }
+    const held = new Set(result.completed);
+    for (const { active, completion, output } of completions) {
+      this.active.delete(completion.runId);
+      active.refilled = true;
+      if (!held.has(completion.runId) || !this.events.listening('completed')) continue;
+      this.events.emit('completed', {
+        runId: completion.runId,
+        jobTypeId: active.run.jobTypeId,
+        queue: active.run.queue,
+        attempt: active.run.attemptNumber,
+        output,
+        durationMs: completion.durationMs,
+      });
+    }
+    for (const run of result.claimed) this.execute(run);
+    for (const resolve of waiters) resolve();
+  }
+
+  private flushFailures = 0;
+  private flushRetry: NodeJS.Timeout | undefined;
+
+  private retryFlushLater(what: string, error: unknown): void {
+    this.flushFailures++;
+    const delay = Math.min(5000, 50 * 2 ** Math.min(this.flushFailures, 7));
+    this.logger.error(`${what} (try ${this.flushFailures}, again in ${delay} ms): ${(error as Error).message}`);
+    if (this.flushRetry || this.abandoned) return;
+    this.flushRetry = setTimeout(() => {
+      this.flushRetry = undefined;
+      this.scheduleFlush();
+    }, delay);
+  }
+
+  /** Set when stop() gives up on the database: pending writes are dropped, runs recovered elsewhere. */
+  private abandoned = false;
+
+  /** Retries a state change until the database takes it (or stop() gives up). */
+  private async persist<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (this.abandoned) return undefined;
+        const delay = Math.min(5000, 50 * 2 ** Math.min(failures, 7));
+        this.logger.error(`${what} failed (try ${failures}, again in ${delay} ms): ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** Gives up pending writes at the end of a shutdown whose database is unreachable. */
+  private abandon(): void {
+    this.abandoned = true;
+    clearTimeout(this.flushRetry);
+    this.flushRetry = undefined;
+    const lost = this.completions.length;
+    this.completions = [];
+    for (const resolve of this.waiters.splice(0)) resolve();
+    if (lost) this.logger.warn(`Shutdown: ${lost} completion(s) could not be stored; their runs will be recovered and run again`);
   }
 }
 
