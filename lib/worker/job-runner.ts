@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
 import type { JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
@@ -86,8 +87,18 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, deps: Atte
       // Written by something other than ZapJobs: no retry can fix it.
       throw new UnrecoverableJobError(`the stored input is not valid JSON (${(error as Error).message})`);
     }
-    if (job.options.input && input !== null && typeof input === 'object') {
+    if (job.options.input) {
+      // Checked again here: the row may have been written by another program, or by an older
+      // version of the job. Input that no longer matches fails at once, without retries.
+      if (input === null || typeof input !== 'object') {
+        throw new UnrecoverableJobError(`the stored input is not an object matching ${job.options.input.name}`);
+      }
       input = plainToInstance(job.options.input, input);
+      const errors = await validate(input as object, { forbidUnknownValues: false });
+      if (errors.length > 0) {
+        const reasons = errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }));
+        throw new UnrecoverableJobError(`the stored input does not match ${job.options.input.name}: ${reasons.join('; ')}`);
+      }
     }
     const ctx: JobContext<unknown> = {
       input,

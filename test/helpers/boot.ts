@@ -1,4 +1,4 @@
-import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { Module, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
 
@@ -11,7 +11,11 @@ export interface BootedApp {
 }
 
 /** Boots a Nest app with ZapJobs and the given handler classes; fast timings unless overridden. */
-export async function bootApp(options: ZapJobsModuleOptions, handlers: Type<unknown>[]): Promise<BootedApp> {
+export async function bootApp(
+  options: ZapJobsModuleOptions,
+  handlers: Type<unknown>[],
+  { logger }: { logger?: LoggerService } = {},
+): Promise<BootedApp> {
   @Module({
     imports: [
       ZapJobsModule.forRoot({
@@ -27,7 +31,7 @@ export async function bootApp(options: ZapJobsModuleOptions, handlers: Type<unkn
   class TestAppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  const app = moduleRef.createNestApplication({ logger: logger ?? ['error'] });
   await app.init();
   let closed = false;
   return {

@@ -78,16 +78,24 @@ export class PostgresJobStorage extends JobStorage {
   /** Runs `fn` in a transaction on one pooled client. */
   private async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection that dies while checked out emits 'error' on the client, not the pool: without a
+    // listener that would crash the process. The failing query rejects too, which is what we act on.
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    let failed: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
+      failed = error as Error;
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', ignore);
+      // After an error the connection may be dead: destroy it rather than hand it out again.
+      client.release(failed);
     }
   }
 
