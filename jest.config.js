@@ -4,6 +4,9 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
+  // Suites that disturb shared servers (restarting PostgreSQL) run on their own, after the rest:
+  // `npm run jest:disruptive`.
+  testPathIgnorePatterns: ['/node_modules/', '/test/disruptive/'],
   extensionsToTreatAsEsm: ['.ts'],
   // Sources import './x.js' as Node ESM requires; Jest resolves those to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

@@ -19,6 +19,13 @@ describe('resolveOptions defaults', () => {
     expect(rest).toEqual({
       storage: 'sqlite',
       database: 'zapjobs.db',
+      url: undefined,
+      host: 'localhost',
+      port: 5432,
+      username: undefined,
+      password: undefined,
+      schema: 'public',
+      poolSize: 10,
       tablePrefix: 'zj_',
       autoMigrate: true,
       journalMode: 'WAL',
