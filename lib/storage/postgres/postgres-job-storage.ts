@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { toJson } from '../../util/json.js';
+import { uuidv7 } from '../../util/uuidv7.js';
 import type { JobDefinition } from '../entities/job-definition.entity.js';
 import type { JobLog } from '../entities/job-log.entity.js';
 import type { JobRun } from '../entities/job-run.entity.js';
@@ -152,10 +152,12 @@ export class PostgresJobStorage extends JobStorage {
     updates.push('updated_at = excluded.updated_at');
     if (input.nextRunAt !== undefined) {
       const d = this.t.definitions;
-      updates.push(`next_run_at = CASE
-        WHEN ${d}.schedule_type IS DISTINCT FROM excluded.schedule_type OR ${d}.cron_expression IS DISTINCT FROM excluded.cron_expression
-          OR ${d}.interval_ms IS DISTINCT FROM excluded.interval_ms OR ${d}.timezone IS DISTINCT FROM excluded.timezone
-          OR ${d}.next_run_at IS NULL
+      // Only the schedule fields given can change: one left undefined keeps its stored value, so it is
+      // not compared (its excluded.* value is the column default, not the stored one).
+      const changed = ['schedule_type', 'cron_expression', 'interval_ms', 'timezone']
+        .filter((key) => given.includes(key))
+        .map((key) => `${d}.${key} IS DISTINCT FROM excluded.${key}`);
+      updates.push(`next_run_at = CASE WHEN ${[...changed, `${d}.next_run_at IS NULL`].join(' OR ')}
         THEN excluded.next_run_at ELSE ${d}.next_run_at END`);
     }
     const [stored] = await this.rows(
@@ -219,7 +221,7 @@ export class PostgresJobStorage extends JobStorage {
     const scheduledAt = run.scheduledAt ?? now;
     if (Number.isNaN(scheduledAt.getTime())) throw new TypeError(`scheduledAt: expected a valid Date, got ${String(run.scheduledAt)}`);
     return [
-      run.id ?? randomUUID(),
+      run.id ?? uuidv7(now.getTime()),
       run.jobTypeId,
       run.status ?? JobRunStatus.Pending,
       run.triggerType ?? JobTriggerType.Manual,
