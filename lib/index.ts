@@ -12,6 +12,7 @@ export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEve
 export { JobStorage } from './storage/job-storage.js';
 export type * from './storage/job-storage.types.js';
 export { SqliteJobStorage } from './storage/sqlite/sqlite-job-storage.js';
+export { PostgresJobStorage } from './storage/postgres/postgres-job-storage.js';
 export { JobDefinition, JobRun, JobLog, WorkerHeartbeat, ZAPJOBS_ENTITIES } from './storage/entities/index.js';
 export { JobRunStatus, JobTriggerType, ScheduleType, JobLogLevel } from './storage/entities/enums.js';
 export { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';

@@ -9,6 +9,10 @@ export const messages = {
   unknownJob: (id: string) =>
     `Unknown job '${id}': no @Job({ id: '${id}' }) handler is registered and no definition with that id is stored.`,
   runNotFound: (id: string) => `Run '${id}' does not exist.`,
+  duplicateRunId: (ids: string[]) =>
+    ids.length === 1
+      ? `A run with id '${ids[0]}' exists already; nothing was stored.`
+      : `One of the ${ids.length} run ids given exists already; nothing was stored.`,
   invalidInput: (id: string, errors: string[]) =>
     `Invalid input for job '${id}':\n  - ${errors.join('\n  - ')}`,
   timeout: (ms: number) => `the attempt timed out after ${ms} ms`,

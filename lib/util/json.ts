@@ -9,8 +9,16 @@ export function toJson(value: unknown, what: string, maxBytes = Infinity): strin
   if (value === undefined) return null;
   let json: string | undefined;
   try {
-    json = JSON.stringify(value);
+    // JSON.stringify would drop a nested function or symbol without a word: refuse it instead.
+    json = JSON.stringify(value, (key, item: unknown) => {
+      const type = typeof item;
+      if (type === 'function' || type === 'symbol') {
+        throw new InvalidPayloadError(messages.notJson(what, `${key === '' ? 'the value' : `'${key}'`} is a ${type}`));
+      }
+      return item;
+    });
   } catch (error) {
+    if (error instanceof InvalidPayloadError) throw error;
     throw new InvalidPayloadError(messages.notJson(what, (error as Error).message));
   }
   if (json === undefined) {

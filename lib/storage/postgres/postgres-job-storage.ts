@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
+import { messages } from '../../errors/messages.js';
 import { toJson } from '../../util/json.js';
 import { uuidv7 } from '../../util/uuidv7.js';
 import type { JobDefinition } from '../entities/job-definition.entity.js';
@@ -123,7 +124,7 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async upsertDefinition(input: JobDefinitionInput): Promise<void> {
-    const now = new Date();
+    const now = new Date(Date.now());
     const values: Row = {
       job_type_id: input.jobTypeId,
       display_name: input.displayName,
@@ -172,7 +173,7 @@ export class PostgresJobStorage extends JobStorage {
   async setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void> {
     const result = await this.query(`UPDATE ${this.t.definitions} SET is_enabled = $1, updated_at = $2 WHERE job_type_id = $3`, [
       enabled,
-      new Date(),
+      new Date(Date.now()),
       jobTypeId,
     ]);
     if (result.rowCount === 0) throw new UnknownJobError(jobTypeId);
@@ -192,7 +193,7 @@ export class PostgresJobStorage extends JobStorage {
         schedule.intervalMs ?? null,
         schedule.timezone ?? null,
         schedule.nextRunAt ?? null,
-        new Date(),
+        new Date(Date.now()),
         jobTypeId,
       ],
     );
@@ -254,17 +255,29 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async enqueue(run: NewJobRun): Promise<string> {
-    const row = await this.prepareRun(run, new Date());
-    await this.transaction((client) => this.insertRuns([row], client));
+    const row = await this.prepareRun(run, new Date(Date.now()));
+    await this.insertAll([row]);
     return row[0] as string;
+  }
+
+  /** All rows in one transaction, or none: a caller-given id that exists already undoes the lot. */
+  private async insertAll(rows: unknown[][]): Promise<void> {
+    try {
+      await this.transaction((client) => this.insertRuns(rows, client));
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
+      }
+      throw error;
+    }
   }
 
   async enqueueMany(runs: NewJobRun[]): Promise<string[]> {
     if (runs.length === 0) return [];
-    const now = new Date();
+    const now = new Date(Date.now());
     const rows: unknown[][] = [];
     for (const run of runs) rows.push(await this.prepareRun(run, now));
-    await this.transaction((client) => this.insertRuns(rows, client));
+    await this.insertAll(rows);
     return rows.map((row) => row[0] as string);
   }
 
@@ -281,7 +294,7 @@ export class PostgresJobStorage extends JobStorage {
   private async claimOn(db: Db, { queues, workerId, limit, jobTypeIds }: ClaimRequest): Promise<ClaimedRun[]> {
     const claimed: ClaimedRun[] = [];
     if (limit <= 0) return claimed;
-    const now = new Date();
+    const now = new Date(Date.now());
     for (const queue of queues) {
       if (claimed.length >= limit) break;
       const rows = await this.rows(
@@ -323,7 +336,7 @@ export class PostgresJobStorage extends JobStorage {
     const rows = await this.rows(
       `SELECT ${RUN_COLUMNS} FROM ${this.t.runs} WHERE status = 'pending' AND queue = $1 AND scheduled_at <= $2
         ORDER BY priority DESC, scheduled_at, created_at LIMIT $3`,
-      [queue, new Date(), limit],
+      [queue, new Date(Date.now()), limit],
     );
     return rows.map(rowToRun);
   }
@@ -409,7 +422,7 @@ export class PostgresJobStorage extends JobStorage {
       ],
       client,
     );
-    await this.afterFinish(client, finished, JobRunStatus.Completed, new Date());
+    await this.afterFinish(client, finished, JobRunStatus.Completed, new Date(Date.now()));
     return finished.map((row) => String(row.id));
   }
 
@@ -468,10 +481,17 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async resolveContinuations(parentRunId: string): Promise<number> {
-    const run = await this.getRun(parentRunId);
-    if (!run) throw new RunNotFoundError(parentRunId);
-    if (run.status !== JobRunStatus.Completed && run.status !== JobRunStatus.Failed && run.status !== JobRunStatus.Cancelled) return 0;
-    return this.transaction((client) => this.resolveChildren(client, [parentRunId], run.status, new Date()));
+    if (!UUID.test(parentRunId)) throw new RunNotFoundError(parentRunId);
+    return this.transaction(async (client) => {
+      // FOR UPDATE waits for a transaction finishing the parent right now: either that one's
+      // UPDATE of the children sees a child committed before it, or this one sees the parent
+      // finished. Without the lock both could miss, and the child would wait forever.
+      const [row] = await this.rows(`SELECT status FROM ${this.t.runs} WHERE id = $1 FOR UPDATE`, [parentRunId], client);
+      if (!row) throw new RunNotFoundError(parentRunId);
+      const status = row.status as JobRunStatus;
+      if (status !== JobRunStatus.Completed && status !== JobRunStatus.Failed && status !== JobRunStatus.Cancelled) return 0;
+      return this.resolveChildren(client, [parentRunId], status, new Date(Date.now()));
+    });
   }
 
   async cancelRun(runId: string, reason = 'cancelled'): Promise<JobRunStatus | null> {
@@ -481,14 +501,14 @@ export class PostgresJobStorage extends JobStorage {
       if (!row) throw new RunNotFoundError(runId);
       const status = row.status as JobRunStatus;
       if (status !== JobRunStatus.Pending && status !== JobRunStatus.Running && status !== JobRunStatus.Awaiting) return null;
-      const at = new Date();
+      const at = new Date(Date.now());
       await this.query(`UPDATE ${this.t.runs} SET status = 'cancelled', completed_at = $1, error_message = $2 WHERE id = $3`, [at, reason, runId], client);
       await this.resolveChildren(client, [runId], JobRunStatus.Cancelled, at);
       return status;
     });
   }
 
-  async requeueRun(runId: string, scheduledAt = new Date()): Promise<void> {
+  async requeueRun(runId: string, scheduledAt = new Date(Date.now())): Promise<void> {
     if (!UUID.test(runId)) throw new RunNotFoundError(runId);
     await this.transaction(async (client) => {
       const [row] = await this.rows(`SELECT status, queue FROM ${this.t.runs} WHERE id = $1 FOR UPDATE`, [runId], client);
@@ -513,7 +533,7 @@ export class PostgresJobStorage extends JobStorage {
          attempt_number = GREATEST(attempt_number - 1, 0)
         WHERE id = ANY($2::uuid[]) AND status = 'running' AND worker_id = $3
         RETURNING queue`,
-      [new Date(), [...runIds], workerId],
+      [new Date(Date.now()), [...runIds], workerId],
     );
     for (const queue of new Set(result.rows.map((r) => r.queue as string))) await this.notify(queue);
     return result.rowCount ?? 0;
@@ -529,7 +549,7 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number> {
-    const now = new Date();
+    const now = new Date(Date.now());
     const cutoff = new Date(now.getTime() - staleAfterMs);
     return this.transaction(async (client) => {
       const rows = await this.rows(
@@ -579,7 +599,7 @@ export class PostgresJobStorage extends JobStorage {
     for (const log of logs) {
       if (typeof log.message !== 'string') throw new TypeError(`message: expected a string, got ${typeof log.message}`);
     }
-    const now = new Date();
+    const now = new Date(Date.now());
     const result = await this.query(
       `INSERT INTO ${this.t.logs} (run_id, level, message, timestamp, category, exception, attempt_number)
        SELECT l.* FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[])
@@ -609,7 +629,7 @@ export class PostgresJobStorage extends JobStorage {
 
   async updateHeartbeat(workerId: string, info: HeartbeatInfo = {}): Promise<void> {
     const running = info.runningRunIds ?? [];
-    const now = new Date();
+    const now = new Date(Date.now());
     await this.query(
       `INSERT INTO ${this.t.heartbeats} (worker_id, hostname, pid, queues, concurrency, started_at, last_heartbeat,
          running_run_ids, current_job_id, current_job_started_at)
@@ -654,7 +674,7 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean> {
-    const row = claim.run ? await this.prepareRun(claim.run, new Date()) : null;
+    const row = claim.run ? await this.prepareRun(claim.run, new Date(Date.now())) : null;
     return this.transaction(async (client) => {
       const result = await this.query(
         `UPDATE ${this.t.definitions} SET next_run_at = $1, last_run_at = COALESCE($2, last_run_at)

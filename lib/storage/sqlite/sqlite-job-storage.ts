@@ -3,6 +3,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, Repository } from 'typeorm';
 import { InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
+import { messages } from '../../errors/messages.js';
 import { toJson } from '../../util/json.js';
 import { uuidv7 } from '../../util/uuidv7.js';
 import { JobDefinition } from '../entities/job-definition.entity.js';
@@ -230,17 +231,29 @@ export class SqliteJobStorage extends JobStorage {
 
   async enqueue(run: NewJobRun): Promise<string> {
     const row = this.prepareRun(run, Date.now());
-    this.write(() => this.insertRun(row));
+    this.insertAll([row]);
     return row[0] as string;
   }
 
   async enqueueMany(runs: NewJobRun[]): Promise<string[]> {
     const now = Date.now();
     const rows = runs.map((run) => this.prepareRun(run, now));
-    this.write(() => {
-      for (const row of rows) this.insertRun(row);
-    });
+    this.insertAll(rows);
     return rows.map((row) => row[0] as string);
+  }
+
+  /** All rows in one transaction, or none: a caller-given id that exists already undoes the lot. */
+  private insertAll(rows: unknown[][]): void {
+    try {
+      this.write(() => {
+        for (const row of rows) this.insertRun(row);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
+      }
+      throw error;
+    }
   }
 
   async dequeue(queue: string, workerId: string): Promise<JobRun | null> {

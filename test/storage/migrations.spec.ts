@@ -1,0 +1,173 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { JobLogLevel, SchemaNotMigratedError, SqliteJobStorage, ZapJobsMigrations } from '../../lib/index.js';
+import { tablePrefixOf } from '../../lib/migrations/migration-helpers.js';
+import { SQLITE_MIGRATIONS } from '../../lib/migrations/sqlite/index.js';
+import { resolveOptions } from '../../lib/options/resolve-options.js';
+import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
+import { createSqliteDataSource, rawSqlite } from '../../lib/storage/sqlite/sqlite-connection.js';
+import { startChild, type Child } from '../helpers/child-process.js';
+import { tempDir } from '../helpers/temp-db.js';
+
+Logger.overrideLogger(false);
+
+/** Processes racing to migrate one new file. */
+const PROCESSES = 2;
+
+/** Every migration this release ships, by name, in order. */
+const ALL = SQLITE_MIGRATIONS.map((Migration) => new Migration().name as string);
+
+describe('ZapJobsMigrations on SQLite', () => {
+  let dir: ReturnType<typeof tempDir>;
+  const open: DataSource[] = [];
+  const children: Child[] = [];
+
+  beforeEach(() => {
+    dir = tempDir();
+  });
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) if (child.process.exitCode === null) child.process.kill();
+    for (const dataSource of open.splice(0)) if (dataSource.isInitialized) await dataSource.destroy();
+    dir.remove();
+  });
+
+  async function connect(options: ZapJobsModuleOptions = {}) {
+    const resolved = resolveOptions({ database: dir.file(), ...options });
+    const dataSource = await createSqliteDataSource(resolved);
+    open.push(dataSource);
+    return { dataSource, options: resolved, migrations: new ZapJobsMigrations(dataSource, resolved) };
+  }
+
+  const tableNames = (dataSource: DataSource) =>
+    (rawSqlite(dataSource).prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>)
+      .map((row) => row.name)
+      .filter((name) => !name.startsWith('sqlite_'));
+
+  const migrationRows = (dataSource: DataSource, prefix = 'zj_') =>
+    rawSqlite(dataSource).prepare(`SELECT name, timestamp FROM "${prefix}migrations" ORDER BY id`).all() as Array<{ name: string; timestamp: number }>;
+
+  it('migrate() creates the tables under a custom prefix, and a storage with that prefix works on them', async () => {
+    const { dataSource, options, migrations } = await connect({ tablePrefix: 'acme_' });
+
+    expect(await migrations.migrate()).toEqual(ALL);
+
+    expect(tableNames(dataSource)).toEqual(['acme_definitions', 'acme_heartbeats', 'acme_logs', 'acme_migrations', 'acme_runs']);
+    const indexes = rawSqlite(dataSource).prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>;
+    expect(indexes.length).toBeGreaterThan(0);
+    expect(indexes.filter((index) => !index.name.startsWith('acme_'))).toEqual([]);
+    expect(migrationRows(dataSource, 'acme_')).toEqual(ALL.map((name) => ({ name, timestamp: Number(name.slice(-13)) })));
+
+    // Raw statements and TypeORM repositories (definitions, logs, heartbeats) both find the prefixed tables.
+    const storage = new SqliteJobStorage(dataSource, { tablePrefix: options.tablePrefix });
+    await storage.upsertDefinition({ jobTypeId: 'job' });
+    const id = await storage.enqueue({ jobTypeId: 'job' });
+    await storage.addLog({ runId: id, level: JobLogLevel.Info, message: 'hello' });
+    await storage.updateHeartbeat('w');
+    expect((await storage.claim(['default'], 'w', 1)).map((run) => run.id)).toEqual([id]);
+    expect((await storage.getAllDefinitions()).map((d) => d.jobTypeId)).toEqual(['job']);
+    expect((await storage.getLogs(id)).map((l) => l.message)).toEqual(['hello']);
+    expect((await storage.getActiveWorkers(60_000)).map((w) => w.workerId)).toEqual(['w']);
+  });
+
+  it('running migrate() twice applies nothing the second time', async () => {
+    const { dataSource, migrations } = await connect();
+
+    expect(await migrations.migrate()).toEqual(ALL);
+    expect(await migrations.migrate()).toEqual([]);
+
+    expect(migrationRows(dataSource).map((row) => row.name)).toEqual(ALL);
+  });
+
+  it('pending() lists every migration before migrate() and none after', async () => {
+    const { migrations } = await connect();
+
+    expect(await migrations.pending()).toEqual(ALL);
+    await migrations.migrate();
+    expect(await migrations.pending()).toEqual([]);
+  });
+
+  it('a restart on an existing file applies nothing and keeps the data', async () => {
+    const first = await connect();
+    await first.migrations.migrate();
+    const storage = new SqliteJobStorage(first.dataSource, { tablePrefix: first.options.tablePrefix });
+    await storage.upsertDefinition({ jobTypeId: 'job' });
+    const id = await storage.enqueue({ jobTypeId: 'job', input: { kept: true } });
+    await first.dataSource.destroy();
+
+    const second = await connect();
+    expect(await second.migrations.pending()).toEqual([]);
+    expect(await second.migrations.migrate()).toEqual([]);
+
+    expect(migrationRows(second.dataSource).map((row) => row.name)).toEqual(ALL);
+    const reopened = new SqliteJobStorage(second.dataSource, { tablePrefix: second.options.tablePrefix });
+    expect((await reopened.getRun(id))?.inputJson).toBe('{"kept":true}');
+  });
+
+  it('a migration that fails rolls back every migration of that run', async () => {
+    class BrokenMigration9999999999999 implements MigrationInterface {
+      name = 'BrokenMigration9999999999999';
+      async up(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`CREATE TABLE "${tablePrefixOf(queryRunner)}half_done" (x INTEGER)`);
+        throw new Error('broken on purpose');
+      }
+      async down(): Promise<void> {}
+    }
+    const { dataSource, migrations } = await connect();
+    SQLITE_MIGRATIONS.push(BrokenMigration9999999999999);
+    try {
+      await expect(migrations.migrate()).rejects.toThrow('broken on purpose');
+
+      expect(tableNames(dataSource)).toEqual([]);
+      expect(await migrations.pending()).toEqual([...ALL, 'BrokenMigration9999999999999']);
+    } finally {
+      SQLITE_MIGRATIONS.pop();
+    }
+    expect(await migrations.migrate()).toEqual(ALL);
+  });
+
+  it(`${PROCESSES} OS processes migrating one new file at the same moment all succeed, each migration recorded once`, async () => {
+    const database = dir.file('race.db');
+    children.push(...Array.from({ length: PROCESSES }, () => startChild('migrate-process.ts', [database])));
+    // Both are loaded before either opens the file: they race from the first statement.
+    await Promise.all(children.map((child) => child.waitForLine((line) => line === 'ready')));
+    for (const child of children) child.process.kill('SIGUSR2');
+
+    const results = await Promise.all(
+      children.map(async (child) => JSON.parse(await child.waitForLine((line) => line.startsWith('{'))) as { applied: string[] }),
+    );
+    const exits = await Promise.all(children.map((child) => child.exited));
+
+    expect(exits).toEqual(children.map(() => ({ code: 0, signal: null })));
+    // One process applied everything, the others found it done.
+    expect(results.map((r) => r.applied).sort((x, y) => x.length - y.length)).toEqual([...children.slice(1).map(() => []), ALL]);
+    const { dataSource, migrations } = await connect({ database });
+    expect(migrationRows(dataSource).map((row) => row.name)).toEqual(ALL);
+    expect(await migrations.pending()).toEqual([]);
+  });
+
+  it('with autoMigrate: false, onModuleInit on an empty file rejects with SchemaNotMigratedError saying how to migrate', async () => {
+    const { dataSource, migrations } = await connect({ autoMigrate: false });
+
+    const error = await migrations.onModuleInit().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SchemaNotMigratedError);
+    expect((error as SchemaNotMigratedError).pending).toEqual(ALL);
+    const message = (error as Error).message;
+    expect(message).toContain(ALL[0]);
+    expect(message).toContain('autoMigrate: true');
+    expect(message).toContain('ZapJobsMigrations).migrate()');
+    // It only checked: nothing was created.
+    expect(tableNames(dataSource)).toEqual([]);
+  });
+
+  it('with autoMigrate: false, onModuleInit on a migrated file resolves; with autoMigrate on, it migrates', async () => {
+    const auto = await connect({ autoMigrate: true });
+    await auto.migrations.onModuleInit();
+    expect(await auto.migrations.pending()).toEqual([]);
+
+    const manual = await connect({ autoMigrate: false });
+    await expect(manual.migrations.onModuleInit()).resolves.toBeUndefined();
+  });
+});
