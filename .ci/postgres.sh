@@ -3,6 +3,7 @@
 # a temp data dir, 127.0.0.1 on a free port, password auth over TCP. Prints the variables the
 # tests read; `stop <data-dir>` ends it. Usage: eval "$(bash .ci/postgres.sh start)"
 set -euo pipefail
+cd /tmp # runuser -u postgres cannot enter the caller's folder (root-only), and says so
 
 pgbin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1

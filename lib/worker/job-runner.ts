@@ -54,7 +54,7 @@ function safeJson(value: unknown): string {
 export async function runAttempt(job: RegisteredJob, run: ClaimedRun, deps: AttemptDeps): Promise<AttemptOutcome> {
   const started = Date.now();
   const controller = deps.signalController;
-  const nestLogger = new Logger(`ZapJobs:${job.id}`);
+  let nestLogger: Logger | undefined; // made on the first line: most attempts log nothing
   let timer: NodeJS.Timeout | undefined;
   const line = (level: JobLogLevel, message: unknown, args: unknown[]) => {
     const text = format(message, args);
@@ -67,6 +67,7 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, deps: Atte
       category: job.id,
     });
     const forwarded = `[run ${run.id} attempt ${run.attemptNumber}] ${text}`;
+    nestLogger ??= new Logger(`ZapJobs:${job.id}`);
     if (level === JobLogLevel.Error) nestLogger.error(forwarded);
     else if (level === JobLogLevel.Warn) nestLogger.warn(forwarded);
     else if (level === JobLogLevel.Debug) nestLogger.debug(forwarded);
