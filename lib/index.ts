@@ -18,5 +18,4 @@ export { JobRunStatus, JobTriggerType, ScheduleType, JobLogLevel } from './stora
 export { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';
 export * from './errors/errors.js';
 export { ZapJobsError } from './errors/zapjobs.error.js';
-export { WorkerShutdownError } from './worker/worker-pool.js';
 export type { Duration } from './util/duration.js';

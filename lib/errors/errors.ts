@@ -62,6 +62,13 @@ export class JobCancelledError extends ZapJobsError {
   }
 }
 
+/** Aborts the runs in flight when the application shuts down past shutdownTimeout. */
+export class WorkerShutdownError extends ZapJobsError {
+  constructor() {
+    super('the worker shut down before the attempt finished; the run goes back to the queue');
+  }
+}
+
 /**
  * Throw from a handler to fail the run at once, skipping the attempts that remain
  * (bad input that no retry will fix, say).

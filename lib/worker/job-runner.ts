@@ -4,6 +4,7 @@ import { validate } from 'class-validator';
 import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
 import type { JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
+import type { AttemptControl } from './attempt-control.js';
 import { JobLogLevel } from '../storage/entities/enums.js';
 import type { ClaimedRun, NewJobLog } from '../storage/job-storage.types.js';
 import { toJson } from '../util/json.js';
@@ -13,7 +14,6 @@ export type AttemptOutcome =
   | { ok: false; error: Error; durationMs: number };
 
 export interface AttemptDeps {
-  signalController: AbortController;
   writeLog: (line: NewJobLog) => void;
   writeProgress: (runId: string, progressJson: string) => Promise<void>;
 }
@@ -46,84 +46,112 @@ function safeJson(value: unknown): string {
   }
 }
 
-/**
- * One attempt of one run: builds the context, calls handle(), and turns whatever happens (a value,
- * a throw, a timeout, an abort) into an outcome. Never throws: user code cannot take the engine down.
- * A handler that ignores its signal still loses the race against the timeout.
- */
-export async function runAttempt(job: RegisteredJob, run: ClaimedRun, deps: AttemptDeps): Promise<AttemptOutcome> {
-  const started = Date.now();
-  const controller = deps.signalController;
-  let nestLogger: Logger | undefined; // made on the first line: most attempts log nothing
-  let timer: NodeJS.Timeout | undefined;
+/** The `ctx` of one attempt. Its logger is made on first use: most attempts never log. */
+class AttemptContext implements JobContext<unknown> {
+  readonly runId: string;
+  readonly jobTypeId: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly queue: string;
+  readonly correlationId: string | null;
+  readonly parentRunId: string | null;
+  private jobLogger: JobLogger | undefined;
+
+  constructor(
+    readonly input: unknown,
+    private readonly job: RegisteredJob,
+    run: ClaimedRun,
+    private readonly control: AttemptControl,
+    private readonly deps: AttemptDeps,
+  ) {
+    this.runId = run.id;
+    this.jobTypeId = run.jobTypeId;
+    this.attempt = run.attemptNumber;
+    this.maxAttempts = (run.maxRetries ?? job.maxRetries) + 1;
+    this.queue = run.queue;
+    this.correlationId = run.correlationId;
+    this.parentRunId = run.parentRunId;
+  }
+
+  get signal(): AbortSignal {
+    return this.control.signal;
+  }
+
+  get logger(): JobLogger {
+    return (this.jobLogger ??= makeLogger(this.job, this.runId, this.attempt, this.deps));
+  }
+
+  progress(value: JobProgress): Promise<void> {
+    return this.deps.writeProgress(this.runId, toJson(value, 'progress') as string);
+  }
+}
+
+function makeLogger(job: RegisteredJob, runId: string, attempt: number, deps: AttemptDeps): JobLogger {
+  const nestLogger = new Logger(`ZapJobs:${job.id}`);
   const line = (level: JobLogLevel, message: unknown, args: unknown[]) => {
     const text = format(message, args);
     deps.writeLog({
-      runId: run.id,
+      runId,
       level,
       message: text,
-      attemptNumber: run.attemptNumber,
+      attemptNumber: attempt,
       exception: message instanceof Error ? (message.stack ?? null) : null,
       category: job.id,
     });
-    const forwarded = `[run ${run.id} attempt ${run.attemptNumber}] ${text}`;
-    nestLogger ??= new Logger(`ZapJobs:${job.id}`);
+    const forwarded = `[run ${runId} attempt ${attempt}] ${text}`;
     if (level === JobLogLevel.Error) nestLogger.error(forwarded);
     else if (level === JobLogLevel.Warn) nestLogger.warn(forwarded);
     else if (level === JobLogLevel.Debug) nestLogger.debug(forwarded);
     else nestLogger.log(forwarded);
   };
-  const logger: JobLogger = {
+  return {
     debug: (message, ...args) => line(JobLogLevel.Debug, message, args),
     info: (message, ...args) => line(JobLogLevel.Info, message, args),
     log: (message, ...args) => line(JobLogLevel.Info, message, args),
     warn: (message, ...args) => line(JobLogLevel.Warn, message, args),
     error: (message, ...args) => line(JobLogLevel.Error, message, args),
   };
+}
+
+/** The stored input, parsed, and checked against the job's input class when it has one. */
+async function inputOf(job: RegisteredJob, run: ClaimedRun): Promise<unknown> {
+  let input: unknown;
   try {
-    let input: unknown;
-    try {
-      input = run.inputJson == null ? job.options.defaultInput : JSON.parse(run.inputJson);
-    } catch (error) {
-      // Written by something other than ZapJobs: no retry can fix it.
-      throw new UnrecoverableJobError(`the stored input is not valid JSON (${(error as Error).message})`);
-    }
-    if (job.options.input) {
-      // Checked again here: the row may have been written by another program, or by an older
-      // version of the job. Input that no longer matches fails at once, without retries.
-      if (input === null || typeof input !== 'object') {
-        throw new UnrecoverableJobError(`the stored input is not an object matching ${job.options.input.name}`);
-      }
-      input = plainToInstance(job.options.input, input);
-      const errors = await validate(input as object, { forbidUnknownValues: false });
-      if (errors.length > 0) {
-        const reasons = errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }));
-        throw new UnrecoverableJobError(`the stored input does not match ${job.options.input.name}: ${reasons.join('; ')}`);
-      }
-    }
-    const ctx: JobContext<unknown> = {
-      input,
-      runId: run.id,
-      jobTypeId: run.jobTypeId,
-      attempt: run.attemptNumber,
-      maxAttempts: (run.maxRetries ?? job.maxRetries) + 1,
-      queue: run.queue,
-      correlationId: run.correlationId,
-      parentRunId: run.parentRunId,
-      signal: controller.signal,
-      logger,
-      progress: (value: JobProgress) => deps.writeProgress(run.id, toJson(value, 'progress') as string),
-    };
-    const aborted = new Promise<never>((_, reject) => {
-      const onAbort = () => reject(controller.signal.reason);
-      if (controller.signal.aborted) onAbort();
-      else controller.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    aborted.catch(() => undefined); // settled after the race is decided: not an unhandled rejection
+    input = run.inputJson == null ? job.options.defaultInput : JSON.parse(run.inputJson);
+  } catch (error) {
+    // Written by something other than ZapJobs: no retry can fix it.
+    throw new UnrecoverableJobError(`the stored input is not valid JSON (${(error as Error).message})`);
+  }
+  const inputClass = job.options.input;
+  if (!inputClass) return input;
+  // Checked again here: the row may have been written by another program, or by an older
+  // version of the job. Input that no longer matches fails at once, without retries.
+  if (input === null || typeof input !== 'object') {
+    throw new UnrecoverableJobError(`the stored input is not an object matching ${inputClass.name}`);
+  }
+  const instance = plainToInstance(inputClass, input) as object;
+  const errors = await validate(instance, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const reasons = errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }));
+    throw new UnrecoverableJobError(`the stored input does not match ${inputClass.name}: ${reasons.join('; ')}`);
+  }
+  return instance;
+}
+
+/**
+ * One attempt of one run: builds the context, calls handle(), and turns whatever happens (a value,
+ * a throw, a timeout, an abort) into an outcome. Never throws: user code cannot take the engine down.
+ * A handler that ignores its signal still loses the race against the timeout.
+ */
+export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: AttemptControl, deps: AttemptDeps): Promise<AttemptOutcome> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ctx = new AttemptContext(await inputOf(job, run), job, run, control, deps);
     if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
-      timer = setTimeout(() => controller.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
+      timer = setTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
-    const output = await Promise.race([Promise.resolve().then(() => job.instance.handle(ctx)), aborted]);
+    const output = await control.race(Promise.resolve().then(() => job.instance.handle(ctx)));
     const outputJson = toJson(output, `output of job '${job.id}'`);
     return { ok: true, output, outputJson, durationMs: Date.now() - started };
   } catch (thrown) {

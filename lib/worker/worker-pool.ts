@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
-import { JobCancelledError, JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
-import { ZapJobsError } from '../errors/zapjobs.error.js';
+import { JobCancelledError, JobTimeoutError, UnrecoverableJobError, WorkerShutdownError } from '../errors/errors.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { JobLogLevel } from '../storage/entities/enums.js';
 import { JobStorage } from '../storage/job-storage.js';
@@ -10,19 +9,13 @@ import type { ClaimedRun, CompleteAndClaimResult, NewJobLog, RunCompletion } fro
 import { ZapJobsEvents } from '../client/zapjobs-events.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { retryDelay } from './backoff.js';
+import { AttemptControl } from './attempt-control.js';
 import { runAttempt, type AttemptOutcome } from './job-runner.js';
-
-/** Aborts the runs in flight when the application shuts down past shutdownTimeout. */
-export class WorkerShutdownError extends ZapJobsError {
-  constructor() {
-    super('the worker shut down before the attempt finished; the run goes back to the queue');
-  }
-}
 
 interface ActiveRun {
   run: ClaimedRun;
   job: RegisteredJob;
-  controller: AbortController;
+  control: AttemptControl;
   done: Promise<void>;
   /** Its slot was refilled by the flush that committed it. */
   refilled?: boolean;
@@ -102,7 +95,7 @@ export class WorkerPool {
   abort(runId: string, reason: Error): boolean {
     const active = this.active.get(runId);
     if (!active) return false;
-    active.controller.abort(reason);
+    active.control.abort(reason);
     return true;
   }
 
@@ -126,7 +119,7 @@ export class WorkerPool {
     if (timedOut && this.active.size > 0) {
       const unfinished = [...this.active.values()];
       const ids = unfinished.map((a) => a.run.id);
-      for (const a of unfinished) a.controller.abort(new WorkerShutdownError());
+      for (const a of unfinished) a.control.abort(new WorkerShutdownError());
       try {
         const released = await this.storage.releaseRuns(this.workerId, ids);
         this.logger.warn(`Shutdown: ${released} unfinished run(s) returned to the queue after ${timeoutMs} ms`);
@@ -189,14 +182,13 @@ export class WorkerPool {
 
   private execute(run: ClaimedRun): void {
     const job = this.registry.get(run.jobTypeId) as RegisteredJob;
-    const controller = new AbortController();
-    const active = { run, job, controller } as ActiveRun;
+    const control = new AttemptControl();
+    const active = { run, job, control } as ActiveRun;
     this.active.set(run.id, active);
     if (this.events.listening('started')) {
       this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId });
     }
-    active.done = runAttempt(job, run, {
-      signalController: controller,
+    active.done = runAttempt(job, run, control, {
       writeLog: (line) => this.bufferLog(line),
       writeProgress: (runId, progressJson) => this.storage.updateRun(runId, { progressJson }),
     })
@@ -228,11 +220,11 @@ export class WorkerPool {
       });
       return committed;
     }
-    const signal = active.controller.signal;
-    if (signal.aborted && !(signal.reason instanceof JobTimeoutError)) {
+    const control = active.control;
+    if (control.aborted && !(control.reason instanceof JobTimeoutError)) {
       // Shutdown: stop() returned the run to the queue. Cancel, or a claim lost to stale-run
       // recovery: the row already says what happened; this worker records nothing over it.
-      if (signal.reason instanceof JobCancelledError) {
+      if (control.reason instanceof JobCancelledError) {
         this.events.emit('cancelled', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber });
       }
       return;
