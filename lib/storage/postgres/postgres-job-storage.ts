@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResult } from 'pg';
@@ -16,6 +17,7 @@ import type {
   NewJobRun, RunCompletion, RunFailure, RunListFilter, ScheduleTickClaim,
 } from '../job-storage.types.js';
 import { rowToClaimed, rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, RUN_UPDATE_COLUMNS } from '../rows.js';
+import { hotPathQuery } from './postgres-hot-path.js';
 import { PostgresListener } from './postgres-listener.js';
 
 type Row = Record<string, unknown>;
@@ -98,6 +100,17 @@ export class PostgresJobStorage extends JobStorage {
       // After an error the connection may be dead: destroy it rather than hand it out again.
       client.release(failed);
     }
+  }
+
+  private readonly statementNames = new Map<string, string>();
+
+  private statementName(sql: string): string {
+    let name = this.statementNames.get(sql);
+    if (!name) {
+      name = `zapjobs_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+      this.statementNames.set(sql, name);
+    }
+    return name;
   }
 
   /** Calls `onWake(queue)` whenever a run becomes due now in any process; returns a stop function. */
@@ -239,19 +252,20 @@ export class PostgresJobStorage extends JobStorage {
     ];
   }
 
-  private readonly insertSql = () =>
-    `INSERT INTO ${this.t.runs} (id, job_type_id, status, trigger_type, queue, priority, input_json, scheduled_at,
-       created_at, max_retries, correlation_id, parent_run_id, continue_on, pass_parent_output)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::jsonb[],
-       $8::timestamptz[], $9::timestamptz[], $10::int[], $11::text[], $12::uuid[], $13::text[], $14::boolean[])`;
-
-  /** Inserts prepared rows with one statement (arrays unnested), then wakes the queues that got due runs. */
+  /**
+   * Inserts prepared rows (arrays unnested) and NOTIFYs the queues that got due runs, in one
+   * statement: atomic on its own, and the notification goes out when it commits.
+   */
   private async insertRuns(rows: unknown[][], db: Db): Promise<void> {
     const columns = Array.from({ length: 14 }, (_, i) => rows.map((row) => row[i]));
-    await this.query(this.insertSql(), columns, db);
-    const now = Date.now();
-    const due = new Set(rows.filter((row) => row[2] === JobRunStatus.Pending && (row[7] as Date).getTime() <= now).map((row) => row[4] as string));
-    for (const queue of due) await this.notify(queue, db);
+    const text = `WITH inserted AS (
+        INSERT INTO ${this.t.runs} (id, job_type_id, status, trigger_type, queue, priority, input_json, scheduled_at,
+          created_at, max_retries, correlation_id, parent_run_id, continue_on, pass_parent_output)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::jsonb[],
+          $8::timestamptz[], $9::timestamptz[], $10::int[], $11::text[], $12::uuid[], $13::text[], $14::boolean[])
+        RETURNING queue, status, scheduled_at)
+      SELECT pg_notify($15, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE status = 'pending' AND scheduled_at <= $16) AS q`;
+    await db.query({ name: this.statementName(text), text, values: [...columns, this.channel, new Date(Date.now())] });
   }
 
   async enqueue(run: NewJobRun): Promise<string> {
@@ -263,7 +277,7 @@ export class PostgresJobStorage extends JobStorage {
   /** All rows in one transaction, or none: a caller-given id that exists already undoes the lot. */
   private async insertAll(rows: unknown[][]): Promise<void> {
     try {
-      await this.transaction((client) => this.insertRuns(rows, client));
+      await this.insertRuns(rows, this.pool);
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
@@ -287,49 +301,35 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async claim(queues: readonly string[], workerId: string, limit: number, jobTypeIds?: readonly string[]): Promise<ClaimedRun[]> {
-    return this.claimOn(this.pool, { queues, workerId, limit, jobTypeIds });
-  }
-
-  /** One statement per queue: SKIP LOCKED lets concurrent claimers take disjoint rows without waiting. */
-  private async claimOn(db: Db, { queues, workerId, limit, jobTypeIds }: ClaimRequest): Promise<ClaimedRun[]> {
-    const claimed: ClaimedRun[] = [];
-    if (limit <= 0) return claimed;
-    const now = new Date(Date.now());
-    for (const queue of queues) {
-      if (claimed.length >= limit) break;
-      const rows = await this.rows(
-        `WITH next AS (
-           SELECT id FROM ${this.t.runs}
-            WHERE status = 'pending' AND queue = $1 AND scheduled_at <= $2
-              AND job_type_id NOT IN (SELECT job_type_id FROM ${this.t.definitions} WHERE NOT is_enabled)
-              AND ($3::text[] IS NULL OR job_type_id = ANY($3::text[]))
-            ORDER BY priority DESC, scheduled_at, created_at
-            LIMIT $4
-            FOR UPDATE SKIP LOCKED)
-         UPDATE ${this.t.runs} AS r
-            SET status = 'running', worker_id = $5, started_at = $2, attempt_number = r.attempt_number + 1, next_retry_at = NULL
-           FROM next WHERE r.id = next.id
-         RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
-                   r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type`,
-        [queue, now, jobTypeIds ? [...jobTypeIds] : null, limit - claimed.length, workerId],
-        db,
-      );
-      rows.sort(
-        (a, b) =>
-          Number(b.priority) - Number(a.priority) ||
-          (a.scheduled_at as Date).getTime() - (b.scheduled_at as Date).getTime() ||
-          (a.created_at as Date).getTime() - (b.created_at as Date).getTime(),
-      );
-      for (const row of rows) claimed.push(rowToClaimed(row));
-    }
-    return claimed;
+    return (await this.hotPath([], { queues, workerId, limit, jobTypeIds })).claimed;
   }
 
   override async completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
-    return this.transaction(async (client) => ({
-      completed: await this.completeOn(client, completions),
-      claimed: await this.claimOn(client, next),
-    }));
+    return this.hotPath(completions, next);
+  }
+
+  /** Completions and a claim in one statement, one round trip (see postgres-hot-path.ts). */
+  private async hotPath(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
+    const { sql, params } = hotPathQuery(this.t, { completions, next, channel: this.channel, now: new Date(Date.now()) });
+    // A named (prepared) statement: planning this statement took as long as running it, and each
+    // pooled connection plans it once this way. There are few shapes (queue count, with or
+    // without completions), so few names.
+    const rows = (await this.pool.query({ name: this.statementName(sql), text: sql, values: params })).rows as Row[];
+    const completed: string[] = [];
+    const claimedRows: Row[] = [];
+    for (const row of rows) {
+      if (row.kind === 'done') completed.push(String(row.id));
+      else claimedRows.push(row);
+    }
+    // RETURNING gives no order guarantee: restore the claim order (queue, priority, time).
+    claimedRows.sort(
+      (a, b) =>
+        Number(a.qi) - Number(b.qi) ||
+        Number(b.priority) - Number(a.priority) ||
+        (a.scheduled_at as Date).getTime() - (b.scheduled_at as Date).getTime() ||
+        (a.created_at as Date).getTime() - (b.created_at as Date).getTime(),
+    );
+    return { completed, claimed: claimedRows.map(rowToClaimed) };
   }
 
   async getPendingRuns(queue: string, limit = 100): Promise<JobRun[]> {
@@ -401,29 +401,7 @@ export class PostgresJobStorage extends JobStorage {
 
   async completeRuns(completions: RunCompletion[]): Promise<string[]> {
     if (completions.length === 0) return [];
-    return this.transaction((client) => this.completeOn(client, completions));
-  }
-
-  /** One statement for the group (arrays unnested); only runs still held by their worker change. */
-  private async completeOn(client: Db, completions: RunCompletion[]): Promise<string[]> {
-    if (completions.length === 0) return [];
-    const finished = await this.rows(
-      `UPDATE ${this.t.runs} AS r SET status = 'completed', output_json = c.output, completed_at = c.at,
-         duration_ms = c.duration, error_message = NULL, error_details = NULL
-       FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[], $4::bigint[], $5::text[]) AS c(id, output, at, duration, worker)
-       WHERE r.id = c.id AND r.status = 'running' AND r.worker_id = c.worker
-       RETURNING r.id, r.job_type_id`,
-      [
-        completions.map((c) => c.runId),
-        completions.map((c) => c.outputJson),
-        completions.map((c) => c.completedAt),
-        completions.map((c) => c.durationMs),
-        completions.map((c) => c.workerId),
-      ],
-      client,
-    );
-    await this.afterFinish(client, finished, JobRunStatus.Completed, new Date(Date.now()));
-    return finished.map((row) => String(row.id));
+    return (await this.hotPath(completions, { queues: [], workerId: '', limit: 0 })).completed;
   }
 
   async failRun(failure: RunFailure): Promise<boolean> {

@@ -1,0 +1,106 @@
+import type { ClaimRequest, RunCompletion } from '../job-storage.types.js';
+
+/**
+ * The worker's hot path on PostgreSQL as one statement: commit a group of completions (releasing
+ * their continuations and touching their definitions) and claim the next runs for the freed slots.
+ * Data-modifying CTEs run in one snapshot and one implicit transaction, so the whole cycle costs a
+ * single round trip, where BEGIN, five statements and COMMIT cost seven. The rows a CTE touches
+ * never overlap: completions touch Running rows, continuations Awaiting ones, the claim Pending ones.
+ */
+export interface HotPathInput {
+  completions: RunCompletion[];
+  /** The claim to make in the same statement (limit 0: none). */
+  next: ClaimRequest;
+  channel: string;
+  now: Date;
+}
+
+export function hotPathQuery(tables: { runs: string; definitions: string }, input: HotPathInput): { sql: string; params: unknown[] } {
+  const { runs, definitions } = tables;
+  const { completions, next } = input;
+  const complete = completions.length > 0;
+  const claim = next.limit > 0 && next.queues.length > 0;
+  const params: unknown[] = [];
+  /** Adds a parameter, returns its placeholder. */
+  const $ = (value: unknown): string => `$${params.push(value)}`;
+  const parts: string[] = [];
+  if (complete) {
+    const ids = $(completions.map((c) => c.runId));
+    const outputs = $(completions.map((c) => c.outputJson));
+    const ats = $(completions.map((c) => c.completedAt));
+    const durations = $(completions.map((c) => c.durationMs));
+    const workers = $(completions.map((c) => c.workerId));
+    const now = $(input.now);
+    const channel = $(input.channel);
+    parts.push(`done AS (
+      UPDATE ${runs} AS r SET status = 'completed', output_json = c.output, completed_at = c.at, duration_ms = c.duration,
+        error_message = NULL, error_details = NULL
+      FROM unnest(${ids}::uuid[], ${outputs}::jsonb[], ${ats}::timestamptz[], ${durations}::bigint[], ${workers}::text[])
+        AS c(id, output, at, duration, worker)
+      WHERE r.id = c.id AND r.status = 'running' AND r.worker_id = c.worker
+      RETURNING r.id, r.job_type_id, r.output_json)`);
+    parts.push(`children AS (
+      UPDATE ${runs} AS ch SET
+        status = CASE WHEN ch.continue_on IN ('success', 'always') THEN 'pending' ELSE 'cancelled' END,
+        scheduled_at = GREATEST(ch.scheduled_at, ${now}::timestamptz),
+        completed_at = CASE WHEN ch.continue_on IN ('success', 'always') THEN NULL ELSE ${now}::timestamptz END,
+        error_message = CASE WHEN ch.continue_on IN ('success', 'always') THEN NULL
+          ELSE 'continuation condition not met: parent ended completed' END,
+        input_json = CASE WHEN ch.continue_on IN ('success', 'always') AND ch.pass_parent_output THEN d.output_json
+          ELSE ch.input_json END
+      FROM done AS d WHERE ch.parent_run_id = d.id AND ch.status = 'awaiting'
+      RETURNING ch.status, ch.queue)`);
+    parts.push(`touched AS (
+      UPDATE ${definitions} AS df SET last_run_at = ${now}, last_run_status = 'completed'
+      FROM (SELECT DISTINCT job_type_id FROM done) AS j WHERE df.job_type_id = j.job_type_id
+      RETURNING 1)`);
+    parts.push(`woken AS (
+      SELECT pg_notify(${channel}, q.queue) FROM (SELECT DISTINCT queue FROM children WHERE status = 'pending') AS q)`);
+  }
+  if (claim) {
+    const worker = $(next.workerId);
+    const now = $(input.now);
+    const types = $(next.jobTypeIds ? [...next.jobTypeIds] : null);
+    const limit = $(next.limit);
+    // Each queue's best `limit` due runs, locked with SKIP LOCKED as the index is read, so that
+    // concurrent claimers pass over each other's rows instead of all losing the same first ones;
+    // then the best `limit` of those in queue order. Rows locked but not taken are free again
+    // when the statement ends.
+    next.queues.forEach((queue, i) => {
+      parts.push(`q${i} AS (
+        SELECT id, ${i} AS qi, priority, scheduled_at, created_at FROM ${runs}
+         WHERE status = 'pending' AND queue = ${$(queue)} AND scheduled_at <= ${now}
+           AND job_type_id NOT IN (SELECT job_type_id FROM ${definitions} WHERE NOT is_enabled)
+           AND (${types}::text[] IS NULL OR job_type_id = ANY(${types}::text[]))
+         ORDER BY priority DESC, scheduled_at, created_at
+         LIMIT ${limit}
+         FOR UPDATE SKIP LOCKED)`);
+    });
+    parts.push(`locked AS (
+      SELECT * FROM (${next.queues.map((_, i) => `SELECT * FROM q${i}`).join(' UNION ALL ')}) AS c
+      ORDER BY qi, priority DESC, scheduled_at, created_at
+      LIMIT ${limit})`);
+    parts.push(`claimed AS (
+      UPDATE ${runs} AS r SET status = 'running', worker_id = ${worker}, started_at = ${now}, attempt_number = r.attempt_number + 1,
+        next_retry_at = NULL
+      FROM locked WHERE r.id = locked.id
+      RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
+        r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
+        locked.qi)`);
+  }
+  const selects: string[] = [];
+  if (complete) {
+    // Referencing touched and woken makes PostgreSQL run them (a SELECT CTE runs only when read).
+    selects.push(`SELECT 'done' AS kind, id, NULL::text AS job_type_id, NULL::text AS queue, NULL::int AS priority,
+        NULL::text AS input_json, NULL::int AS attempt_number, NULL::int AS max_retries, NULL::timestamptz AS scheduled_at,
+        NULL::timestamptz AS created_at, NULL::timestamptz AS started_at, NULL::text AS correlation_id,
+        NULL::uuid AS parent_run_id, NULL::text AS trigger_type, NULL::int AS qi
+      FROM done WHERE (SELECT count(*) FROM touched) >= 0 AND (SELECT count(*) FROM woken) >= 0`);
+  }
+  if (claim) {
+    selects.push(`SELECT 'claimed', id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
+        created_at, started_at, correlation_id, parent_run_id, trigger_type, qi FROM claimed`);
+  }
+  if (selects.length === 0) return { sql: 'SELECT NULL::text AS kind WHERE false', params };
+  return { sql: `WITH ${parts.join(',\n')}\n${selects.join(' UNION ALL ')}`, params };
+}
