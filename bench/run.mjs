@@ -1,0 +1,221 @@
+// The benchmark's orchestrator: `node bench/run.mjs [--quick] [--only W1,W3] [--contenders zapjobs,plainjob] [--out FILE] [--scale 0.1]`
+// (normally through `npm run bench`, which builds dist/ and installs bench/node_modules first).
+//
+// It prepares the stores, starts every measured worker and producer as a child process, polls
+// the stores for completion, and writes the report (docs/benchmarks.md by default). The
+// workloads are W1-W6 of the team's benchmark brief; each runs every contender in rotation,
+// repetition after repetition, so that a noisy moment of the shared machine hits all of them.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { CONTENDER_KEYS, loadContender } from './contenders/index.mjs';
+import { installedVersion, machineInfo, rootDir } from './support/machine.mjs';
+import { redisServerVersion, startRedis } from './support/redis.mjs';
+import { renderDocument, renderResults } from './support/report.mjs';
+import { Results } from './support/results.mjs';
+import { w1, w1b } from './workloads/enqueue.mjs';
+import { w2, w4, w5 } from './workloads/drain.mjs';
+import { w3 } from './workloads/latency.mjs';
+import { w6 } from './workloads/mixed.mjs';
+
+const PLANS = {
+  full: {
+    repetitions: 3,
+    expectedMinutes: 15,
+    postgresMinutes: 6, // more when ZapJobs on PostgreSQL takes part
+    enqueueJobs: 10_000,
+    drainJobs: 10_000,
+    drainConcurrency: [1, 16],
+    latencySamples: 50,
+    historySizes: [
+      { history: 100_000, repetitions: 3 },
+      // The largest case keeps two repetitions, to hold the full run near a quarter of an hour.
+      { history: 1_000_000, repetitions: 2 },
+    ],
+    memoryJobs: 100_000,
+    mixed: { perSecond: 1000, seconds: 5 },
+    workloads: { W1: w1, W1b: w1b, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 },
+  },
+  // A check that everything runs, in under a minute: one repetition, so not figures to quote.
+  quick: {
+    repetitions: 1,
+    enqueueJobs: 2_000,
+    drainJobs: 2_000,
+    drainConcurrency: [1, 16],
+    latencySamples: 3,
+    workloads: { W1: w1, W1b: w1b, W2: w2, W3: w3 },
+  },
+};
+
+const args = process.argv.slice(2);
+const option = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const mode = args.includes('--quick') ? 'quick' : 'full';
+const plan = { ...PLANS[mode] };
+// --scale 0.1: every job count times 0.1 (for trying changes to the bench itself; not for figures).
+const scale = Number(option('--scale') ?? 1);
+if (scale !== 1) {
+  for (const name of ['enqueueJobs', 'drainJobs', 'memoryJobs']) if (plan[name]) plan[name] = Math.max(100, Math.round(plan[name] * scale));
+  plan.historySizes = plan.historySizes?.map((h) => ({ ...h, history: Math.round(h.history * scale) }));
+}
+const out = option('--out') ?? join(rootDir, 'docs', 'benchmarks.md');
+const only = option('--only')?.split(',');
+const wanted = option('--contenders')?.split(',') ?? CONTENDER_KEYS;
+
+// The children import a copy of dist/ taken now: the library may be rebuilt during a long run
+// (npm test rebuilds it), and a run must measure one build. The copy sits inside the checkout,
+// in the git-ignored .bench-tmp/, so that its imports resolve to the root node_modules.
+const distIndex = join(rootDir, 'dist', 'index.js');
+if (!existsSync(distIndex)) {
+  console.error(`${distIndex} is missing: run \`npm run build\` first (\`npm run bench\` does).`);
+  process.exit(1);
+}
+const distCopy = join(rootDir, '.bench-tmp', `dist-${process.pid}`);
+cpSync(join(rootDir, 'dist'), distCopy, { recursive: true });
+process.env.ZAPJOBS_BENCH_DIST = pathToFileURL(join(distCopy, 'index.js')).href;
+// Taken now, with the copy: the revision that was built, not the one at the end of a long run.
+const machine = machineInfo();
+
+const startedAt = new Date();
+const tmpDir = mkdtempSync(join(tmpdir(), 'zapjobs-bench-'));
+let fileCount = 0;
+const ctx = { tmpDir, newFile: (name) => join(tmpDir, `${name}-${++fileCount}.db`), redis: null };
+
+async function cleanUp() {
+  await ctx.redis?.stop();
+  rmSync(tmpDir, { recursive: true, force: true });
+  rmSync(distCopy, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(distCopy)); // .bench-tmp/ itself, unless something else uses it
+  } catch {
+    // not empty: leave it
+  }
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    console.error(`\n${signal}: stopping the bench`);
+    await cleanUp();
+    process.exit(130);
+  });
+}
+
+// Which contenders can run here. A peer that cannot is left out with the reason, never fatal.
+const contenders = new Map();
+const skipped = {};
+for (const key of wanted) {
+  if (key === 'zapjobs-pg' && !(process.env.ZAPJOBS_BENCH_PG_URL ?? process.env.ZAPJOBS_TEST_PG_URL)) {
+    skipped[key] = 'no PostgreSQL server given: set ZAPJOBS_BENCH_PG_URL (`eval "$(bash .ci/postgres.sh start)"` starts one and sets ZAPJOBS_TEST_PG_URL)';
+    continue;
+  }
+  if (key === 'bullmq') {
+    const version = redisServerVersion();
+    if (!version) {
+      skipped.bullmq = 'no `redis-server` binary on the PATH (Debian: `apt-get install redis-server`)';
+      continue;
+    }
+    try {
+      ctx.redis = await startRedis();
+    } catch (error) {
+      skipped.bullmq = `redis-server did not start: ${error.message}`;
+      continue;
+    }
+  }
+  try {
+    contenders.set(key, await loadContender(key));
+  } catch (error) {
+    skipped[key] = `could not be loaded: ${error.message.split('\n')[0]}`;
+  }
+}
+const keys = CONTENDER_KEYS.filter((key) => contenders.has(key));
+const labels = Object.fromEntries([...contenders].map(([key, c]) => [key, c.label]));
+labels.bullmq ??= 'BullMQ (Redis)';
+labels.liteque ??= 'liteque';
+labels.plainjob ??= 'plainjob';
+labels['zapjobs-pg'] ??= 'ZapJobs (PostgreSQL)';
+
+const results = new Results();
+const bench = {
+  ctx,
+  plan,
+  keys,
+  contenders,
+  results,
+  progress: (line) => console.log(line),
+  /**
+   * Runs one measurement of `key` for `tables`. A contender that fails is marked n/a with the
+   * reason, in these tables, and the run goes on without it: a long run never dies of one peer.
+   */
+  async measure(tables, key, fn) {
+    tables = [tables].flat();
+    if (tables.some((table) => table.rows.get(key)?.na)) return;
+    try {
+      await fn();
+    } catch (error) {
+      const reason = `failed: ${String(error?.message ?? error).split('\n')[0]}`;
+      for (const table of tables) table.na(key, reason);
+      console.log(`  [${tables[0].id}] ${labels[key]}: ${reason}`);
+    }
+  },
+  /** One line per measurement, so that a long run shows where it is. */
+  log(table, key, rep, repetitions = plan.repetitions) {
+    const row = table.rows.get(key);
+    // W3 rounds add many samples: show the median so far; elsewhere the repetition's figure.
+    const last = table.id.startsWith('W3') ? table.value(key) : row.samples.at(-1);
+    const extras = table.extras
+      .map((e) => [e.label, row.extras[e.key]?.at(-1)])
+      .filter(([, v]) => Number.isFinite(v))
+      .map(([label, v]) => `${label} ${Math.round(v).toLocaleString('en')}`);
+    console.log(
+      `  [${table.id}] ${rep + 1}/${repetitions} ${labels[key]}: ${last.toLocaleString('en', { maximumFractionDigits: table.digits ?? 0 })} ${table.unit}` +
+        (extras.length ? ` (${extras.join(', ')})` : ''),
+    );
+  },
+};
+
+console.log(`ZapJobs bench, ${mode} mode: ${keys.map((k) => labels[k]).join(', ')}`);
+for (const [key, why] of Object.entries(skipped)) console.log(`  left out: ${key}: ${why}`);
+console.log(`  databases in ${tmpDir}`);
+
+try {
+  for (const [id, workload] of Object.entries(plan.workloads)) {
+    if (only && !only.includes(id)) continue;
+    const started = performance.now();
+    console.log(`${id}`);
+    await workload(bench);
+    console.log(`${id} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+} finally {
+  await cleanUp();
+}
+
+const memory = new Database(':memory:');
+const sqliteVersion = memory.prepare('SELECT sqlite_version()').pluck().get();
+memory.close();
+const versions = {};
+for (const contender of contenders.values()) Object.assign(versions, await contender.versions());
+if (contenders.has('bullmq')) versions['redis-server'] = redisServerVersion();
+for (const name of ['plainjob', 'liteque', 'bullmq', 'ioredis']) versions[name] ??= installedVersion(name);
+
+const context = {
+  results,
+  keys,
+  labels,
+  skipped,
+  mode,
+  plan: { ...plan, full: PLANS.full },
+  startedAt,
+  durationS: (Date.now() - startedAt.getTime()) / 1000,
+  machine,
+  versions,
+  sqliteVersion,
+  tmpDir,
+  describe: Object.fromEntries([...contenders].map(([key, c]) => [key, c.description])),
+};
+console.log(`\n${renderResults(context)}`);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, renderDocument(context));
+console.log(`Report written to ${out} (${mode} mode, ${Math.round(context.durationS)} s)`);
