@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { jest } from '@jest/globals';
-import { Inject, Injectable, Module, type DynamicModule, type INestApplication, type Provider } from '@nestjs/common';
+import { Injectable, Module, type DynamicModule, type INestApplication, type Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import Database from 'better-sqlite3';

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Job, JobScheduler, JobStorage, ZapJobsModule, JobRunStatus, type JobContext, type JobHandler } from '../../lib/index.js';
-import { tempDir } from '../helpers/temp-db.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 @Job({ id: 'echo' })

@@ -4,19 +4,18 @@ import type { DataSource } from 'typeorm';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import { toJson } from '../../util/json.js';
-import { uuidv7 } from '../../util/uuidv7.js';
 import type { JobDefinition } from '../entities/job-definition.entity.js';
 import type { JobLog } from '../entities/job-log.entity.js';
 import type { JobRun } from '../entities/job-run.entity.js';
 import type { WorkerHeartbeat } from '../entities/worker-heartbeat.entity.js';
-import { JobRunStatus, JobTriggerType, ScheduleType } from '../entities/enums.js';
+import { JobRunStatus, ScheduleType } from '../entities/enums.js';
 import { JobStorage } from '../job-storage.js';
 import type {
   ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog,
   NewJobRun, RunCompletion, RunFailure, RunListFilter, ScheduleTickClaim,
 } from '../job-storage.types.js';
 import { rowToClaimed, rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, RUN_UPDATE_COLUMNS } from '../rows.js';
+import { jobTypeOf, RUN_ROW, runRow } from '../run-row.js';
 import { hotPathQuery } from './postgres-hot-path.js';
 import { PostgresListener } from './postgres-listener.js';
 
@@ -59,7 +58,6 @@ export class PostgresJobStorage extends JobStorage {
   private readonly maxPayloadBytes: number;
   /** The NOTIFY channel of this schema and prefix. */
   readonly channel: string;
-  private listener: PostgresListener | undefined;
 
   constructor(readonly dataSource: DataSource, private readonly options: PostgresJobStorageOptions) {
     super();
@@ -116,7 +114,6 @@ export class PostgresJobStorage extends JobStorage {
   /** Calls `onWake(queue)` whenever a run becomes due now in any process; returns a stop function. */
   override async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
     const listener = new PostgresListener(this.options.listenConfig ?? {}, this.channel, onWake);
-    this.listener = listener;
     await listener.start();
     return () => listener.stop();
   }
@@ -226,30 +223,12 @@ export class PostgresJobStorage extends JobStorage {
     return found;
   }
 
-  /** Validates and serialises a run before anything is written, so bad input stores nothing. */
+  /** A run's insert values (see runRow), with Dates for PostgreSQL's timestamptz columns. */
   private async prepareRun(run: NewJobRun, now: Date): Promise<unknown[]> {
-    if (typeof run.jobTypeId !== 'string' || run.jobTypeId === '') throw new UnknownJobError(String(run.jobTypeId));
-    const definition = await this.lookup(run.jobTypeId);
-    const inputJson =
-      run.inputJson !== undefined ? run.inputJson : toJson(run.input, `input of job '${run.jobTypeId}'`, this.maxPayloadBytes);
-    const scheduledAt = run.scheduledAt ?? now;
-    if (Number.isNaN(scheduledAt.getTime())) throw new TypeError(`scheduledAt: expected a valid Date, got ${String(run.scheduledAt)}`);
-    return [
-      run.id ?? uuidv7(now.getTime()),
-      run.jobTypeId,
-      run.status ?? JobRunStatus.Pending,
-      run.triggerType ?? JobTriggerType.Manual,
-      run.queue ?? definition.queue,
-      run.priority ?? definition.priority,
-      inputJson,
-      scheduledAt,
-      now,
-      run.maxRetries ?? null,
-      run.correlationId ?? null,
-      run.parentRunId ?? null,
-      run.continueOn ?? null,
-      run.passParentOutput ?? false,
-    ];
+    const row = runRow(run, await this.lookup(jobTypeOf(run)), now.getTime(), this.maxPayloadBytes);
+    row[RUN_ROW.scheduledAt] = new Date(row[RUN_ROW.scheduledAt] as number);
+    row[RUN_ROW.createdAt] = now;
+    return row;
   }
 
   /**

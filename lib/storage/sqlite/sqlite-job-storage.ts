@@ -4,18 +4,17 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, Repository } from 'typeorm';
 import { InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import { toJson } from '../../util/json.js';
-import { uuidv7 } from '../../util/uuidv7.js';
 import { JobDefinition } from '../entities/job-definition.entity.js';
 import { JobLog } from '../entities/job-log.entity.js';
 import { JobRun } from '../entities/job-run.entity.js';
 import { WorkerHeartbeat } from '../entities/worker-heartbeat.entity.js';
-import { JobRunStatus, JobTriggerType, ScheduleType } from '../entities/enums.js';
+import { JobRunStatus, ScheduleType } from '../entities/enums.js';
 import { JobStorage } from '../job-storage.js';
 import type {
   ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunCompletion,
   RunFailure, RunListFilter, ScheduleTickClaim,
 } from '../job-storage.types.js';
+import { jobTypeOf, RUN_ROW, runRow } from '../run-row.js';
 import { rawSqlite } from './sqlite-connection.js';
 import { rowToClaimed, rowToRun, RUN_UPDATE_COLUMNS } from '../rows.js';
 
@@ -48,7 +47,6 @@ export class SqliteJobStorage extends JobStorage {
   private readonly known = new Map<string, { queue: string; priority: number }>();
   private readonly maxPayloadBytes: number;
   private readonly definitions: Repository<JobDefinition>;
-  private readonly runs: Repository<JobRun>;
   private readonly logs: Repository<JobLog>;
   private readonly heartbeats: Repository<WorkerHeartbeat>;
 
@@ -60,7 +58,6 @@ export class SqliteJobStorage extends JobStorage {
     this.t = { definitions: `"${p}definitions"`, runs: `"${p}runs"`, logs: `"${p}logs"`, heartbeats: `"${p}heartbeats"` };
     this.maxPayloadBytes = options.maxPayloadBytes ?? Infinity;
     this.definitions = dataSource.getRepository(JobDefinition);
-    this.runs = dataSource.getRepository(JobRun);
     this.logs = dataSource.getRepository(JobLog);
     this.heartbeats = dataSource.getRepository(WorkerHeartbeat);
   }
@@ -190,34 +187,11 @@ export class SqliteJobStorage extends JobStorage {
     return found;
   }
 
-  /**
-   * Validates and serialises a run before anything is written, so bad input stores nothing.
-   * Returns the insert's parameters in column order (positional binding is the cheapest).
-   */
+  /** A run's insert values (see runRow), with SQLite's 0/1 for the flag. */
   private prepareRun(run: NewJobRun, now: number): unknown[] {
-    if (typeof run.jobTypeId !== 'string' || run.jobTypeId === '') {
-      throw new UnknownJobError(String(run.jobTypeId));
-    }
-    const definition = this.lookup(run.jobTypeId);
-    const inputJson = run.inputJson !== undefined ? run.inputJson : toJson(run.input, `input of job '${run.jobTypeId}'`, this.maxPayloadBytes);
-    const scheduledAt = run.scheduledAt ? run.scheduledAt.getTime() : now;
-    if (!Number.isFinite(scheduledAt)) throw new TypeError(`scheduledAt: expected a valid Date, got ${String(run.scheduledAt)}`);
-    return [
-      run.id ?? uuidv7(now),
-      run.jobTypeId,
-      run.status ?? JobRunStatus.Pending,
-      run.triggerType ?? JobTriggerType.Manual,
-      run.queue ?? definition.queue,
-      run.priority ?? definition.priority,
-      inputJson,
-      scheduledAt,
-      now,
-      run.maxRetries ?? null,
-      run.correlationId ?? null,
-      run.parentRunId ?? null,
-      run.continueOn ?? null,
-      run.passParentOutput ? 1 : 0,
-    ];
+    const row = runRow(run, this.lookup(jobTypeOf(run)), now, this.maxPayloadBytes);
+    row[RUN_ROW.passParentOutput] = row[RUN_ROW.passParentOutput] ? 1 : 0;
+    return row;
   }
 
   private insertRun(row: unknown[]): void {
