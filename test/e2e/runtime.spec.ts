@@ -4,7 +4,7 @@ import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
-  AlwaysFailsJob, BlockingJob, EchoJob, FlakyJob, HangsJob, probe, RecordJob, RUNTIME_JOBS, SendEmailJob,
+  AlwaysFailsJob, BlockingJob, EchoJob, FlakyJob, HangsJob, probe, RecordJob, ReportJob, RUNTIME_JOBS, SendEmailJob,
 } from '../fixtures/runtime-jobs.fixture.js';
 
 describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => {
@@ -183,6 +183,14 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
     if (parentJob === 'echo') expect(JSON.parse(run.outputJson!)).toEqual({ doubled: 8 });
     const skipped = await runIn(booted.storage, opposite, [JobRunStatus.Cancelled]);
     expect(skipped.errorMessage).toContain('condition not met');
+  });
+
+  it('trigger() runs a job now with its default input, and names an unknown job', async () => {
+    booted = await bootApp(db.options, RUNTIME_JOBS);
+    const id = await booted.jobs.trigger(ReportJob);
+    const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
+    expect(JSON.parse(run.outputJson!)).toEqual({ format: 'csv' });
+    await expect(booted.jobs.trigger('no-such-report')).rejects.toThrow(/Unknown job 'no-such-report'/);
   });
 
   it('releases a continuation added after its parent already finished', async () => {

@@ -8,6 +8,8 @@ import { resolveOptions } from '../../lib/options/resolve-options.js';
 import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
 import { createSqliteDataSource, rawSqlite } from '../../lib/storage/sqlite/sqlite-connection.js';
 import { startChild, type Child } from '../helpers/child-process.js';
+import { postgresBackend, type TestDatabase } from '../helpers/backends.js';
+import { createPostgresDataSource } from '../../lib/storage/postgres/postgres-connection.js';
 import { tempDir } from '../helpers/temp-db.js';
 
 Logger.overrideLogger(false);
@@ -169,5 +171,52 @@ describe('ZapJobsMigrations on SQLite', () => {
 
     const manual = await connect({ autoMigrate: false });
     await expect(manual.migrations.onModuleInit()).resolves.toBeUndefined();
+  });
+});
+
+(postgresBackend.available ? describe : describe.skip)('ZapJobsMigrations on PostgreSQL', () => {
+  let db: TestDatabase;
+  const sources: DataSource[] = [];
+
+  beforeEach(() => {
+    db = postgresBackend.create();
+  });
+  afterEach(async () => {
+    for (const ds of sources.splice(0)) if (ds.isInitialized) await ds.destroy();
+    await db.drop();
+  });
+
+  const open = async (options: ZapJobsModuleOptions = {}) => {
+    const resolved = resolveOptions({ ...db.options, ...options });
+    const ds = await createPostgresDataSource(resolved);
+    sources.push(ds);
+    return { ds, migrations: new ZapJobsMigrations(ds, resolved), resolved };
+  };
+
+  it('creates the schema and native-typed tables; a second migrate() applies nothing', async () => {
+    const { ds, migrations, resolved } = await open({ tablePrefix: 'pgm_' });
+    expect(await migrations.pending()).toEqual(['ZapJobsPgInitialSchema1732838400000']);
+    expect(await migrations.migrate()).toEqual(['ZapJobsPgInitialSchema1732838400000']);
+    expect(await migrations.migrate()).toEqual([]);
+    const columns = (await ds.query(
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_schema = $1 AND table_name = 'pgm_runs' AND column_name IN ('id', 'input_json', 'scheduled_at')
+        ORDER BY column_name`,
+      [resolved.schema],
+    )) as Array<{ column_name: string; data_type: string }>;
+    expect(columns).toEqual([
+      { column_name: 'id', data_type: 'uuid' },
+      { column_name: 'input_json', data_type: 'jsonb' },
+      { column_name: 'scheduled_at', data_type: 'timestamp with time zone' },
+    ]);
+  });
+
+  it('five connections migrating a new schema at the same moment all succeed, each migration recorded once', async () => {
+    const opened = await Promise.all([1, 2, 3, 4, 5].map(() => open()));
+    const applied = await Promise.all(opened.map(({ migrations }) => migrations.migrate()));
+    // The advisory lock lets exactly one of them apply the migration; the others find it recorded.
+    expect(applied.filter((names) => names.length > 0)).toHaveLength(1);
+    const [{ n }] = (await opened[0].ds.query(`SELECT COUNT(*)::int AS n FROM "${opened[0].resolved.schema}"."zj_migrations"`)) as Array<{ n: number }>;
+    expect(n).toBe(1);
   });
 });
