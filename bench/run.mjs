@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { CONTENDER_KEYS, loadContender } from './contenders/index.mjs';
+import { CONTENDER_KEYS, loadContender, POSTGRES_KEYS } from './contenders/index.mjs';
 import { installedVersion, machineInfo, rootDir } from './support/machine.mjs';
 import { redisServerVersion, startRedis } from './support/redis.mjs';
 import { renderDocument, renderResults } from './support/report.mjs';
@@ -24,7 +24,7 @@ const PLANS = {
   full: {
     repetitions: 3,
     expectedMinutes: 15,
-    postgresMinutes: 6, // more when ZapJobs on PostgreSQL takes part
+    postgresMinutes: 10, // more when ZapJobs on PostgreSQL and graphile-worker take part
     enqueueJobs: 10_000,
     drainJobs: 10_000,
     drainConcurrency: [1, 16],
@@ -64,7 +64,9 @@ if (scale !== 1) {
 }
 const out = option('--out') ?? join(rootDir, 'docs', 'benchmarks.md');
 const only = option('--only')?.split(',');
-const wanted = option('--contenders')?.split(',') ?? CONTENDER_KEYS;
+// Aliases: zapjobs-postgres for zapjobs-pg.
+const ALIASES = { 'zapjobs-postgres': 'zapjobs-pg' };
+const wanted = option('--contenders')?.split(',').map((key) => ALIASES[key] ?? key) ?? CONTENDER_KEYS;
 
 // The children import a copy of dist/ taken now: the library may be rebuilt during a long run
 // (npm test rebuilds it), and a run must measure one build. The copy sits inside the checkout,
@@ -107,7 +109,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const contenders = new Map();
 const skipped = {};
 for (const key of wanted) {
-  if (key === 'zapjobs-pg' && !(process.env.ZAPJOBS_BENCH_PG_URL ?? process.env.ZAPJOBS_TEST_PG_URL)) {
+  if (POSTGRES_KEYS.includes(key) && !(process.env.ZAPJOBS_BENCH_PG_URL ?? process.env.ZAPJOBS_TEST_PG_URL)) {
     skipped[key] = 'no PostgreSQL server given: set ZAPJOBS_BENCH_PG_URL (`eval "$(bash .ci/postgres.sh start)"` starts one and sets ZAPJOBS_TEST_PG_URL)';
     continue;
   }
@@ -136,6 +138,8 @@ labels.bullmq ??= 'BullMQ (Redis)';
 labels.liteque ??= 'liteque';
 labels.plainjob ??= 'plainjob';
 labels['zapjobs-pg'] ??= 'ZapJobs (PostgreSQL)';
+labels['graphile-worker'] ??= 'graphile-worker (PostgreSQL)';
+labels['graphile-worker-batched'] ??= 'graphile-worker, batched (PostgreSQL)';
 
 const results = new Results();
 const bench = {
@@ -198,7 +202,7 @@ memory.close();
 const versions = {};
 for (const contender of contenders.values()) Object.assign(versions, await contender.versions());
 if (contenders.has('bullmq')) versions['redis-server'] = redisServerVersion();
-for (const name of ['plainjob', 'liteque', 'bullmq', 'ioredis']) versions[name] ??= installedVersion(name);
+for (const name of ['plainjob', 'liteque', 'bullmq', 'ioredis', 'graphile-worker']) versions[name] ??= installedVersion(name);
 
 const context = {
   results,

@@ -13,7 +13,10 @@
 //                                                start; enqueue() enqueues from the worker's own process (W3)
 
 /** Every contender, in the order of the report's rows. */
-export const CONTENDER_KEYS = ['zapjobs', 'zapjobs-pg', 'raw-1', 'raw-100', 'plainjob', 'liteque', 'bullmq'];
+export const CONTENDER_KEYS = ['zapjobs', 'zapjobs-pg', 'raw-1', 'raw-100', 'plainjob', 'liteque', 'bullmq', 'graphile-worker', 'graphile-worker-batched'];
+
+/** The contenders that need a PostgreSQL server (ZAPJOBS_BENCH_PG_URL or ZAPJOBS_TEST_PG_URL). */
+export const POSTGRES_KEYS = ['zapjobs-pg', 'graphile-worker', 'graphile-worker-batched'];
 
 export async function loadContender(key) {
   switch (key) {
@@ -27,6 +30,10 @@ export async function loadContender(key) {
       return import('./liteque.mjs');
     case 'bullmq':
       return import('./bullmq.mjs');
+    case 'graphile-worker':
+      return (await import('./graphile-worker.mjs')).graphileWorker('plain');
+    case 'graphile-worker-batched':
+      return (await import('./graphile-worker.mjs')).graphileWorker('batched');
     default: {
       const batch = /^raw-(\d+)$/.exec(key)?.[1];
       if (!batch) throw new Error(`unknown contender ${key}`);

@@ -19,10 +19,15 @@ function comparison(table, zapjobs, other, name = '') {
   return gain > 1 ? `${times(gain)} ${better}${than}` : `${times(1 / gain)} ${worse}${than}`;
 }
 
+/** The contenders on PostgreSQL that ZapJobs on PostgreSQL is compared with, besides ZapJobs on SQLite. */
+const PG_PEERS = ['graphile-worker', 'graphile-worker-batched'];
+
 export function renderTable(table, { keys, labels, results }) {
   const base = table.baseTable ? results.get(table.baseTable) : null;
   // Ratio columns only for the raw variants measured in this table.
   const raws = ['raw-1', 'raw-100'].filter((key) => Number.isFinite(table.value(key)));
+  // ZapJobs on PostgreSQL against its PostgreSQL peers, when both are measured in this table.
+  const pgPeers = Number.isFinite(table.value('zapjobs-pg')) && PG_PEERS.some((key) => Number.isFinite(table.value(key)));
   const header = [
     'contender',
     `${table.unit}`,
@@ -30,6 +35,7 @@ export function renderTable(table, { keys, labels, results }) {
     ...table.extras.map((e) => e.label),
     ...raws.map((key) => `÷ ${labels[key]}`),
     'ZapJobs vs this',
+    ...(pgPeers ? ['ZapJobs (PostgreSQL) vs this'] : []),
     ...(base ? [`÷ ${base.id} (empty table)`, `÷ ${base.id}, from first job`] : []),
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
@@ -50,6 +56,7 @@ export function renderTable(table, { keys, labels, results }) {
         ...table.extras.map((e) => fmt(table.extra(key, e.key), e.key === 'p95' || e.key === 'p50' ? 1 : 0)),
         ...raws.map((raw) => ratio(value, table.value(raw))),
         key === 'zapjobs' ? '—' : comparison(table, table.value('zapjobs'), value) ?? '—',
+        ...(pgPeers ? [PG_PEERS.includes(key) ? comparison(table, table.value('zapjobs-pg'), value) ?? '—' : '—'] : []),
         ...(base ? [ratio(value, base.value(key)), ratio(table.extra(key, 'steady'), base.extra(key, 'steady'))] : []),
       ].join(' | ')} |`,
     );
@@ -79,13 +86,25 @@ export function renderSummary({ results, keys, labels }) {
     }
     lines.push(`- **${name}**: ZapJobs ${fmt(zapjobs, table.digits ?? 0)} ${table.unit}${parts.length ? `; ${parts.join('; ')}` : ''}.${note ? ` (${note})` : ''}`);
   };
+  // ZapJobs on PostgreSQL against the PostgreSQL peers, where both ran.
+  const pgLine = (table, name, get) => {
+    const zapjobs = get('zapjobs-pg');
+    if (!Number.isFinite(zapjobs)) return;
+    const parts = PG_PEERS.filter((key) => keys.includes(key))
+      .map((key) => comparison(table, zapjobs, get(key), `${labels[key]} (${fmt(get(key), table.digits ?? 0)})`))
+      .filter(Boolean);
+    if (parts.length) lines.push(`- **${name}, PostgreSQL**: ZapJobs (PostgreSQL) ${fmt(zapjobs, table.digits ?? 0)} ${table.unit}; ${parts.join('; ')}.`);
+  };
   for (const table of results.tables) {
     const name = table.id.replace(/^W4-(\d+)$/, (_, n) => `W4 (${Number(n).toLocaleString('en')} finished)`);
-    line(table, name, (key) => table.value(key), table.summaryNote);
+    const value = (key) => table.value(key);
     // A drain's figure includes the worker's start-up; the rate from its first job is the engine alone.
-    if (table.extras.some((e) => e.key === 'steady')) {
-      line(table, `${name}, from the first job`, (key) => (table.rows.get(key)?.na ? NaN : table.extra(key, 'steady')));
-    }
+    const steady = (key) => (table.rows.get(key)?.na ? NaN : table.extra(key, 'steady'));
+    const hasSteady = table.extras.some((e) => e.key === 'steady');
+    line(table, name, value, table.summaryNote);
+    if (hasSteady) line(table, `${name}, from the first job`, steady);
+    pgLine(table, name, value);
+    if (hasSteady) pgLine(table, `${name}, from the first job`, steady);
   }
   return lines.join('\n');
 }
@@ -130,7 +149,9 @@ ${left ? `\n${left}\n` : ''}
 The raw baseline is the ceiling for ZapJobs' own table: it pays for the same text UUID key and the same indexes on zj_runs.
 plainjob's table has an integer key and one index, so its inserts cost less, and it can pass that ceiling in W1 and W1b.
 All SQLite contenders commit each job's completion to the database file before it counts as completed; BullMQ keeps its jobs in memory;
-ZapJobs on PostgreSQL commits as its server is set up to (see fsync and synchronous_commit above). "ZapJobs" in the summary is ZapJobs on SQLite.
+ZapJobs on PostgreSQL and graphile-worker share one PostgreSQL server and commit as it is set up to (see fsync and synchronous_commit above:
+\`.ci/postgres.sh\` starts it with fsync off, so neither waits for the disk). "ZapJobs" in the summary is ZapJobs on SQLite;
+the lines marked "PostgreSQL" compare ZapJobs on PostgreSQL with graphile-worker.
 
 ## Summary
 
@@ -152,7 +173,8 @@ npm run bench -- --quick  # W1-W3 with fewer jobs, under a minute
 (\`npm --prefix bench ci\`, once) and runs \`node bench/run.mjs\`. The benchmark is not part of \`npm test\`. BullMQ runs when a
 \`redis-server\` binary is on the PATH (Debian: \`apt-get install redis-server\`); the bench starts it on 127.0.0.1 at a free port
 without persistence and stops it at the end. ZapJobs on PostgreSQL runs when a server is given in ZAPJOBS_BENCH_PG_URL (or
-ZAPJOBS_TEST_PG_URL, which \`eval "$(bash .ci/postgres.sh start)"\` sets after starting a throwaway server); it adds about
+ZAPJOBS_TEST_PG_URL, which \`eval "$(bash .ci/postgres.sh start)"\` sets after starting a throwaway server), and graphile-worker
+(plain and batched) beside it on the same server; they add about
 ${plan.full.postgresMinutes} minutes to a full run.
 `;
 }

@@ -46,6 +46,8 @@ export async function w2(bench) {
 const HISTORY_NA = {
   liteque: 'deletes a task when it completes: its table never holds finished jobs',
   bullmq: 'keeps finished jobs in their own Redis sorted set, which a worker never reads when it fetches the next job',
+  'graphile-worker': 'deletes a job when it completes: its table never holds finished jobs',
+  'graphile-worker-batched': 'deletes a job when it completes: its table never holds finished jobs',
 };
 
 export async function w4(bench) {
@@ -92,6 +94,8 @@ const MEMORY_NA = {
     'not run: each dequeue reads every queued row of the queue and sorts them (SEARCH tasks USING INDEX tasks_queue_idx, ' +
     'USE TEMP B-TREE FOR ORDER BY), so draining 100,000 would take tens of minutes (see W2: fewer jobs/s with more queued)',
   'raw-1': 'left out to keep the run short: the same process as raw 100 jobs/txn, which stands for the baseline here',
+  'graphile-worker': 'not run (left out of W5 to keep the run short)',
+  'graphile-worker-batched': 'not run (left out of W5 to keep the run short)',
 };
 
 export async function w5(bench) {

@@ -29,6 +29,7 @@ export async function w1(bench) {
   });
   table.note('Timed inside the producer process, from its first enqueue call to the return of its last (start-up not included).');
   table.note('Both raw rows insert one job per transaction here (the batch size applies to the worker): the gap between them shows the noise of the run.');
+  table.note('Likewise both graphile-worker rows run the same producer (`makeWorkerUtils().addJob`); batching applies to its worker only.');
   for (let rep = 0; rep < bench.plan.repetitions; rep++) {
     for (const key of rotation(bench.keys, rep)) {
       await bench.measure(table, key, async () => {
@@ -50,7 +51,8 @@ export async function w1b(bench) {
     extras: [{ key: 'rss', label: 'producer peak RSS (MB)' }],
   });
   table.note(
-    'Bulk APIs: ZapJobs `enqueueMany`, plainjob `addMany`, BullMQ `addBulk`; raw SQLite: one transaction of 1,000 prepared INSERTs per call.',
+    'Bulk APIs: ZapJobs `enqueueMany`, plainjob `addMany`, BullMQ `addBulk`, graphile-worker `addJobs` (both of its rows run the same code); ' +
+      'raw SQLite: one transaction of 1,000 prepared INSERTs per call.',
   );
   for (let rep = 0; rep < bench.plan.repetitions; rep++) {
     for (const key of rotation(bench.keys, rep)) {

@@ -16,6 +16,8 @@ const WAKES_AT_ONCE = {
   bullmq: { same: true, cross: true },
   plainjob: { same: false, cross: false },
   liteque: { same: false, cross: false },
+  'graphile-worker': { same: true, cross: true }, // LISTEN/NOTIFY
+  'graphile-worker-batched': { same: true, cross: true },
 };
 const POLL_INTERVAL_MS = 1000; // every poll-bound contender runs with a 1 s poll interval
 const SETTLE_MS = 300; // after start-up, so that the worker is idle when the first probe comes
@@ -82,12 +84,12 @@ export async function w3(bench) {
     });
     for (const key of bench.keys) if (!WAKES_AT_ONCE[key]) table.na(key, NA);
     if (mode === 'same') {
-      table.note('ZapJobs wakes its idle worker when the same process enqueues; plainjob and liteque have no such wake-up and wait for their next poll (1 s).');
+      table.note('ZapJobs wakes its idle worker when the same process enqueues (graphile-worker and ZapJobs on PostgreSQL also on LISTEN/NOTIFY); plainjob and liteque have no such wake-up and wait for their next poll (1 s).');
     } else {
       table.note(
         'ZapJobs on SQLite, plainjob and liteque learn of a job from another process at their next poll: ZapJobs `pollInterval` is 1 s (its default), ' +
           "plainjob's `pollIntervall` 1 s (its default), liteque's `pollIntervalMs` 1 s (its README's value), so this latency is bounded by 1 s " +
-          'and shrinks with the interval. ZapJobs on PostgreSQL wakes on LISTEN/NOTIFY; BullMQ workers block on Redis: both wake at once.',
+          'and shrinks with the interval. ZapJobs on PostgreSQL and graphile-worker wake on LISTEN/NOTIFY; BullMQ workers block on Redis: all wake at once.',
       );
     }
     table.note(

@@ -10,6 +10,8 @@ import { epochNow, sleep } from '../support/timing.mjs';
 export const CHUNK = 1000;
 /** How often the orchestrator counts the jobs not yet completed. */
 const POLL_MS = 10;
+/** How long a drain may go without one more job completed before it counts as stuck. */
+const STALL_MS = 60_000;
 
 /** Runs `fn(target)` on a fresh target of `contender`, destroyed afterwards. */
 export async function withTarget(ctx, contender, options, fn) {
@@ -93,8 +95,13 @@ export async function drain(ctx, contender, { jobs, concurrency, history = 0, ra
       worker.exited.then(() => (workerGone = true));
       // Everything the producer sends must be in before "no job left" means the end.
       const production = produced ? await produced : null;
-      while ((await monitor.unfinished()) > 0) {
+      // A worker that stops making progress fails the measurement instead of hanging the run.
+      let last = Infinity;
+      let progressAt = epochNow();
+      for (let left; (left = await monitor.unfinished()) > 0; ) {
         if (workerGone) throw worker.failure() ?? new Error(`${contender.key}: the worker exited before the queue was drained`);
+        if (left < last) [last, progressAt] = [left, epochNow()];
+        else if (epochNow() - progressAt > STALL_MS) throw new Error(`${contender.key}: no job completed for ${STALL_MS / 1000} s, ${left} left`);
         await sleep(POLL_MS);
       }
       const doneAt = epochNow();
