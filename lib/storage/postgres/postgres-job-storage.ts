@@ -15,6 +15,7 @@ import type {
   NewJobRun, RunCompletion, RunFailure, RunListFilter, ScheduleTickClaim,
 } from '../job-storage.types.js';
 import { rowToClaimed, rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, RUN_UPDATE_COLUMNS } from '../rows.js';
+import { definitionUpsert } from '../definition-upsert.js';
 import { jobTypeOf, RUN_ROW, runRow } from '../run-row.js';
 import { hotPathQuery } from './postgres-hot-path.js';
 import { PostgresListener } from './postgres-listener.js';
@@ -134,43 +135,13 @@ export class PostgresJobStorage extends JobStorage {
   }
 
   async upsertDefinition(input: JobDefinitionInput): Promise<void> {
-    const now = new Date(Date.now());
-    const values: Row = {
-      job_type_id: input.jobTypeId,
-      display_name: input.displayName,
-      description: input.description,
-      queue: input.queue,
-      priority: input.priority,
-      schedule_type: input.scheduleType,
-      cron_expression: input.cronExpression,
-      interval_ms: input.intervalMs,
-      timezone: input.timezone,
-      misfire_policy: input.misfirePolicy,
-      prevent_overlap: input.preventOverlap,
-      timeout_ms: input.timeoutMs,
-      max_retries: input.maxRetries,
-      retry_delay_ms: input.retryDelayMs,
-      is_enabled: input.isEnabled,
-      default_input_json: input.defaultInputJson,
-      tags: input.tags === undefined ? undefined : JSON.stringify(input.tags),
-    };
-    const given = Object.keys(values).filter((key) => values[key] !== undefined);
-    const insert: Row = { display_name: input.jobTypeId, created_at: now, updated_at: now, next_run_at: null };
-    for (const key of given) insert[key] = values[key];
-    if (input.nextRunAt !== undefined) insert.next_run_at = input.nextRunAt;
+    const { insert, updates } = definitionUpsert(input, new Date(Date.now()), {
+      time: (value) => value,
+      flag: (value) => value,
+      stored: (column) => `${this.t.definitions}.${column}`,
+      differs: 'IS DISTINCT FROM',
+    });
     const columns = Object.keys(insert);
-    const updates = given.filter((key) => key !== 'job_type_id').map((key) => `${key} = excluded.${key}`);
-    updates.push('updated_at = excluded.updated_at');
-    if (input.nextRunAt !== undefined) {
-      const d = this.t.definitions;
-      // Only the schedule fields given can change: one left undefined keeps its stored value, so it is
-      // not compared (its excluded.* value is the column default, not the stored one).
-      const changed = ['schedule_type', 'cron_expression', 'interval_ms', 'timezone']
-        .filter((key) => given.includes(key))
-        .map((key) => `${d}.${key} IS DISTINCT FROM excluded.${key}`);
-      updates.push(`next_run_at = CASE WHEN ${[...changed, `${d}.next_run_at IS NULL`].join(' OR ')}
-        THEN excluded.next_run_at ELSE ${d}.next_run_at END`);
-    }
     const [stored] = await this.rows(
       `INSERT INTO ${this.t.definitions} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
        ON CONFLICT (job_type_id) DO UPDATE SET ${updates.join(', ')}

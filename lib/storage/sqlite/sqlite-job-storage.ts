@@ -14,6 +14,7 @@ import type {
   ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunCompletion,
   RunFailure, RunListFilter, ScheduleTickClaim,
 } from '../job-storage.types.js';
+import { definitionUpsert } from '../definition-upsert.js';
 import { jobTypeOf, RUN_ROW, runRow } from '../run-row.js';
 import { rawSqlite } from './sqlite-connection.js';
 import { rowToClaimed, rowToRun, RUN_UPDATE_COLUMNS } from '../rows.js';
@@ -102,43 +103,13 @@ export class SqliteJobStorage extends JobStorage {
   }
 
   async upsertDefinition(input: JobDefinitionInput): Promise<void> {
-    const now = Date.now();
-    const values: Row = {
-      job_type_id: input.jobTypeId,
-      display_name: input.displayName,
-      description: input.description,
-      queue: input.queue,
-      priority: input.priority,
-      schedule_type: input.scheduleType,
-      cron_expression: input.cronExpression,
-      interval_ms: input.intervalMs,
-      timezone: input.timezone,
-      misfire_policy: input.misfirePolicy,
-      prevent_overlap: input.preventOverlap === undefined ? undefined : input.preventOverlap ? 1 : 0,
-      timeout_ms: input.timeoutMs,
-      max_retries: input.maxRetries,
-      retry_delay_ms: input.retryDelayMs,
-      is_enabled: input.isEnabled === undefined ? undefined : input.isEnabled ? 1 : 0,
-      default_input_json: input.defaultInputJson,
-      tags: input.tags === undefined ? undefined : JSON.stringify(input.tags),
-    };
-    const given = Object.keys(values).filter((key) => values[key] !== undefined);
-    const insert: Row = { display_name: input.jobTypeId, created_at: now, updated_at: now, next_run_at: null };
-    for (const key of given) insert[key] = values[key];
-    if (input.nextRunAt !== undefined) insert.next_run_at = input.nextRunAt?.getTime() ?? null;
+    const { insert, updates } = definitionUpsert(input, new Date(Date.now()), {
+      time: (value) => value.getTime(),
+      flag: (value) => (value ? 1 : 0),
+      stored: (column) => column,
+      differs: 'IS NOT',
+    });
     const columns = Object.keys(insert);
-    const updates = given.filter((key) => key !== 'job_type_id').map((key) => `${key} = excluded.${key}`);
-    updates.push('updated_at = excluded.updated_at');
-    if (input.nextRunAt !== undefined) {
-      // A changed schedule starts from the new first tick; an unchanged one keeps its stored tick.
-      // Only the schedule fields given can change: one left undefined keeps its stored value, so it is
-      // not compared (its excluded.* value is the column default, not the stored one).
-      const changed = ['schedule_type', 'cron_expression', 'interval_ms', 'timezone']
-        .filter((key) => given.includes(key))
-        .map((key) => `${key} IS NOT excluded.${key}`);
-      updates.push(`next_run_at = CASE WHEN ${[...changed, 'next_run_at IS NULL'].join(' OR ')}
-        THEN excluded.next_run_at ELSE next_run_at END`);
-    }
     const upsert = this.sql(
       `INSERT INTO ${this.t.definitions} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})
        ON CONFLICT (job_type_id) DO UPDATE SET ${updates.join(', ')}`,
