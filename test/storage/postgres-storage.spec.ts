@@ -4,7 +4,7 @@ import { PostgresJobStorage, ZapJobsMigrations } from '../../lib/index.js';
 import { resolveOptions } from '../../lib/options/resolve-options.js';
 import { createPostgresDataSource, pgConnectionConfig } from '../../lib/storage/postgres/postgres-connection.js';
 import { postgresBackend } from '../helpers/backends.js';
-import { describeStorageContract, type StorageHarness } from './storage-contract.js';
+import { describeStorageContract, type StorageHarness } from './contract/index.js';
 
 Logger.overrideLogger(false);
 

@@ -6,7 +6,7 @@ import { resolveOptions } from '../../lib/options/resolve-options.js';
 import { createSqliteDataSource, rawSqlite } from '../../lib/storage/sqlite/sqlite-connection.js';
 import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
 import { tempDir } from '../helpers/temp-db.js';
-import { describeStorageContract, type StorageHarness } from './storage-contract.js';
+import { describeStorageContract, type StorageHarness } from './contract/index.js';
 
 // The migration service logs what it applied; a fresh database per test would fill the output.
 Logger.overrideLogger(false);
