@@ -2,6 +2,7 @@
 # Starts a throwaway PostgreSQL server for the tests (Debian's package, installed if missing):
 # a temp data dir, 127.0.0.1 on a free port, password auth over TCP. Prints the variables the
 # tests read; `stop <data-dir>` ends it. Usage: eval "$(bash .ci/postgres.sh start)"
+# `install` only installs the package (scripts/test.sh, run by `npm test`, then starts the server).
 set -euo pipefail
 cd /tmp # runuser -u postgres cannot enter the caller's folder (root-only), and says so
 
@@ -9,13 +10,20 @@ pgbin() {
   ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
 
+install_pg() {
+  if [ -z "$(pgbin)" ]; then
+    echo "installing PostgreSQL from Debian packages..." >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  fi
+}
+
 case "${1:-start}" in
+  install)
+    install_pg
+    ;;
   start)
-    if [ -z "$(pgbin)" ]; then
-      echo "installing PostgreSQL from Debian packages..." >&2
-      apt-get update -qq >&2
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
-    fi
+    install_pg
     bin=$(pgbin)
     dir=$(mktemp -d /tmp/zapjobs-pg.XXXXXX)
     chown postgres "$dir"
