@@ -5,7 +5,7 @@ import { messages } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
 import type { JobHandler } from '../interfaces/job-context.interface.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
-import { ScheduleType } from '../storage/entities/enums.js';
+import { ScheduleType } from '../model/statuses.js';
 import { CronSchedule } from '../scheduler/cron-schedule.js';
 import { parseDuration } from '../util/duration.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';

@@ -3,8 +3,16 @@ import { messages } from './messages.js';
 
 /** A module option is missing or out of range; raised while the module starts. */
 export class InvalidOptionsError extends ZapJobsError {
-  constructor(readonly problems: string[]) {
-    super(messages.invalidOptions(problems));
+  constructor(readonly problems: string[], options?: { cause?: unknown }) {
+    super(messages.invalidOptions(problems), options);
+  }
+}
+
+/** A duration (an option, a job's timeout, an enqueue delay) that is not one, or is out of range. */
+export class InvalidDurationError extends ZapJobsError {
+  /** `field` names what was given (e.g. 'pollInterval', 'delay'); `value` is what was passed. */
+  constructor(readonly field: string, readonly value: unknown, message: string) {
+    super(message);
   }
 }
 

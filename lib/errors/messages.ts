@@ -1,5 +1,22 @@
+/** A value as an error message shows it: numbers (NaN too) as they are, anything else as JSON. */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'function') return `a function ${value.name || '(anonymous)'}`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** The wording of every error, in one place so that it stays consistent. */
 export const messages = {
+  notADuration: (field: string, value: unknown) =>
+    `${field}: expected milliseconds (a number >= 0) or a duration string such as '500ms', '30s', '10m', '2h', '1d'; got ${shownValue(value)}`,
+  durationTooLong: (field: string, value: unknown, ms: number, max: number) =>
+    `${field}: at most 100 years (${max} ms) is accepted; got ${shownValue(value)} (${ms} ms)`,
+  durationTooShort: (field: string, value: unknown, min: number, why: string) =>
+    `${field}: must be at least ${min} ms (${why}); got ${shownValue(value)}`,
   invalidOptions: (problems: string[]) =>
     `Invalid ZapJobsModule options:\n  - ${problems.join('\n  - ')}`,
   schemaNotMigrated: (pending: string[]) =>

@@ -12,7 +12,12 @@ export interface RetryPolicy {
   jitter?: number;
 }
 
-/** Options of `ZapJobsModule.forRoot()`. Durations take milliseconds or strings such as '30s', '10m'. */
+/**
+ * Options of `ZapJobsModule.forRoot()`. Durations take milliseconds or strings such as '30s', '10m',
+ * rounded to whole milliseconds, up to 100 years (MAX_DURATION_MS: a longer one is refused as a likely
+ * typo). Long durations work as given: timers past Node's 2^31 ms (24.8 days) limit are chained, so
+ * `shutdownTimeout: '30d'` waits 30 days rather than firing at once. Minimums are given per option.
+ */
 export interface ZapJobsModuleOptions {
   /** Storage backend: 'sqlite' (one file, one host) or 'postgres' (many workers on many hosts). @default 'sqlite' */
   storage?: 'sqlite' | 'postgres';

@@ -1,19 +1,30 @@
+import { InvalidDurationError } from '../errors/errors.js';
+import { messages } from '../errors/messages.js';
+
 /**
  * A duration: milliseconds as a number, or a string such as '500ms', '30s', '10m', '2h', '1d'.
  * Strings may combine units: '1h30m'.
  */
 export type Duration = number | string;
 
+/**
+ * The longest duration accepted anywhere: 100 years. Every duration ends up added to or taken from
+ * "now" (a next tick, a deadline, a retention cut-off), and nothing a job engine waits for is longer;
+ * past this a typo ('1000000d') is likelier than intent. Timers of any length below it work
+ * (util/timers.ts chains Node's 24.8-day maximum).
+ */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const PART = /(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)/gy;
 
-/** Parses a duration to milliseconds, or returns undefined when it is not one. */
-export function tryParseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+/** The milliseconds a value spells, unbounded (undefined: not a duration). Whole ms: the columns are integers. */
+function readDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
   if (typeof value !== 'string') return undefined;
   const text = value.trim().toLowerCase();
   if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^\d+(\.\d+)?$/.test(text)) return readDuration(Number(text));
   PART.lastIndex = 0;
   let total = 0;
   let consumed = 0;
@@ -24,16 +35,26 @@ export function tryParseDuration(value: unknown): number | undefined {
     while (text[consumed] === ' ') consumed++;
     PART.lastIndex = consumed;
   }
-  return consumed === text.length ? Math.round(total) : undefined;
+  return consumed === text.length && Number.isFinite(total) ? Math.round(total) : undefined;
 }
 
-/** Parses a duration to milliseconds; `field` names the option in the error. */
+/** What is wrong with a duration, as a message naming `field`; undefined when it is a valid one. */
+export function durationProblem(value: unknown, field = 'duration'): string | undefined {
+  const ms = readDuration(value);
+  if (ms === undefined) return messages.notADuration(field, value);
+  if (ms > MAX_DURATION_MS) return messages.durationTooLong(field, value, ms, MAX_DURATION_MS);
+  return undefined;
+}
+
+/** Parses a duration to milliseconds, or returns undefined when it is not one (or is over MAX_DURATION_MS). */
+export function tryParseDuration(value: unknown): number | undefined {
+  const ms = readDuration(value);
+  return ms !== undefined && ms <= MAX_DURATION_MS ? ms : undefined;
+}
+
+/** Parses a duration to milliseconds; `field` names the option in the InvalidDurationError. */
 export function parseDuration(value: Duration, field = 'duration'): number {
-  const ms = tryParseDuration(value);
-  if (ms === undefined) {
-    throw new TypeError(
-      `${field}: expected milliseconds (a number >= 0) or a duration string such as '500ms', '30s', '10m', '2h', '1d'; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
-    );
-  }
-  return ms;
+  const problem = durationProblem(value, field);
+  if (problem !== undefined) throw new InvalidDurationError(field, value, problem);
+  return readDuration(value) as number;
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { setLongTimeout, type LongTimeout } from './timers.js';
 
 /**
  * A background chore run every `intervalMs`: start and stop are idempotent, a tick never overlaps
@@ -6,7 +7,7 @@ import { Logger } from '@nestjs/common';
  * in flight. Nothing throws out of the timer.
  */
 export class Loop {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: LongTimeout | undefined;
   private inFlight: Promise<void> | undefined;
   private running = false;
 
@@ -26,22 +27,23 @@ export class Loop {
   /** Runs a tick now (or waits for the one in flight). */
   async runNow(): Promise<void> {
     if (this.inFlight) return this.inFlight;
-    clearTimeout(this.timer);
+    this.timer?.clear();
     this.inFlight = this.execute();
     await this.inFlight;
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.timer);
+    this.timer?.clear();
     this.timer = undefined;
     await this.inFlight;
   }
 
   private schedule(delay: number): void {
     if (!this.running) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    this.timer?.clear();
+    // A long interval ('25d') must wait that long, not the 1 ms Node makes of delays >= 2^31 ms.
+    this.timer = setLongTimeout(() => {
       this.inFlight = this.execute();
     }, Math.max(0, delay));
     // Not unref'd: a worker-only process (createApplicationContext, no HTTP server) lives on its

@@ -8,6 +8,7 @@ import type { AttemptControl } from './attempt-control.js';
 import { JobLogLevel } from '../storage/entities/enums.js';
 import type { ClaimedRun, NewJobLog } from '../storage/job-storage.types.js';
 import { toJson } from '../util/json.js';
+import { setLongTimeout, type LongTimeout } from '../util/timers.js';
 
 export type AttemptOutcome =
   | { ok: true; output: unknown; outputJson: string | null; durationMs: number }
@@ -145,11 +146,11 @@ async function inputOf(job: RegisteredJob, run: ClaimedRun): Promise<unknown> {
  */
 export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: AttemptControl, deps: AttemptDeps): Promise<AttemptOutcome> {
   const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimeout | undefined;
   try {
     const ctx = new AttemptContext(await inputOf(job, run), job, run, control, deps);
     if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
-      timer = setTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
+      timer = setLongTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
     const output = await control.race(Promise.resolve().then(() => job.instance.handle(ctx)));
     const outputJson = toJson(output, `output of job '${job.id}'`);
@@ -157,6 +158,6 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: A
   } catch (thrown) {
     return { ok: false, error: toError(thrown), durationMs: Date.now() - started };
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }

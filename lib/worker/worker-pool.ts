@@ -11,6 +11,7 @@ import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { retryDelay } from './backoff.js';
 import { AttemptControl } from './attempt-control.js';
 import { runAttempt, type AttemptOutcome } from './job-runner.js';
+import { setLongTimeout, type LongTimeout } from '../util/timers.js';
 
 interface ActiveRun {
   run: ClaimedRun;
@@ -110,12 +111,12 @@ export class WorkerPool {
     await this.unlisten();
     await this.loopDone;
     const drained = Promise.all([...this.active.values()].map((a) => a.done));
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const timedOut = await Promise.race([
       drained.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      new Promise<boolean>((resolve) => (timer = setLongTimeout(() => resolve(true), timeoutMs))),
     ]);
-    clearTimeout(timer);
+    timer?.clear();
     if (timedOut && this.active.size > 0) {
       const unfinished = [...this.active.values()];
       const ids = unfinished.map((a) => a.run.id);
@@ -167,9 +168,9 @@ export class WorkerPool {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = setLongTimeout(done, ms);
       function done() {
-        clearTimeout(timer);
+        timer.clear();
         resolve();
       }
       this.wakeUp = () => {

@@ -1,4 +1,6 @@
-import { parseDuration, tryParseDuration } from '../../lib/util/duration.js';
+import { InvalidDurationError } from '../../lib/errors/errors.js';
+import { ZapJobsError } from '../../lib/errors/zapjobs.error.js';
+import { MAX_DURATION_MS, parseDuration, tryParseDuration } from '../../lib/util/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -12,6 +14,8 @@ describe('parseDuration', () => {
     ['1m 30s', 90_000],
     ['1.5s', 1_500],
     [' 2H ', 7_200_000],
+    ['25d', 25 * 86_400_000],
+    ['52w', 52 * 604_800_000],
   ])('reads the duration string %j as %d ms', (input, expected) => {
     expect(parseDuration(input)).toBe(expected);
   });
@@ -19,8 +23,9 @@ describe('parseDuration', () => {
   it.each([
     [0, 0],
     [250, 250],
-    [1.5, 1.5],
-  ])('takes the number %d as milliseconds', (input, expected) => {
+    [1.5, 2],
+    [2 ** 31, 2 ** 31],
+  ])('takes the number %d as (whole) milliseconds', (input, expected) => {
     expect(parseDuration(input)).toBe(expected);
   });
 
@@ -41,12 +46,35 @@ describe('parseDuration', () => {
     ['Infinity', Infinity, 'Infinity'],
     ['an object', {}, '{}'],
     ['null', null, 'null'],
+    ['a numeric string too long to be a number', '9'.repeat(400), `"${'9'.repeat(400)}"`],
   ])('rejects %s, naming the field, the value and what is allowed', (_, input, shown) => {
     const parse = () => parseDuration(input as never, 'pollInterval');
-    expect(parse).toThrow(TypeError);
+    expect(parse).toThrow(InvalidDurationError);
+    expect(parse).toThrow(ZapJobsError);
     expect(parse).toThrow(/^pollInterval: /);
     expect(parse).toThrow(`got ${shown}`);
     expect(parse).toThrow(/'30s'/);
+  });
+
+  it('keeps the field and the value on the error', () => {
+    const error = (() => {
+      try {
+        parseDuration('soon', 'delay');
+      } catch (thrown) {
+        return thrown as InvalidDurationError;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidDurationError);
+    expect(error).toMatchObject({ name: 'InvalidDurationError', field: 'delay', value: 'soon' });
+  });
+
+  it('accepts up to 100 years and refuses more, naming the field and the bound', () => {
+    expect(parseDuration(MAX_DURATION_MS)).toBe(MAX_DURATION_MS);
+    expect(parseDuration('36500d')).toBe(MAX_DURATION_MS);
+    const parse = () => parseDuration('36501d', 'retention');
+    expect(parse).toThrow(InvalidDurationError);
+    expect(parse).toThrow(`retention: at most 100 years (${MAX_DURATION_MS} ms) is accepted; got "36501d"`);
+    expect(tryParseDuration('36501d')).toBeUndefined();
   });
 
   it('names a generic field when none is given', () => {
