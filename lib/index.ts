@@ -8,7 +8,7 @@ export type { JobOptions } from './interfaces/job-options.interface.js';
 export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type { EnqueueOptions, ContinuationOptions, ScheduleOptions } from './interfaces/enqueue-options.interface.js';
 export { JobScheduler, type JobRef } from './client/job-scheduler.js';
-export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './client/zapjobs-events.js';
+export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './events/zapjobs-events.js';
 export { JobStorage } from './storage/job-storage.js';
 export type * from './storage/job-storage.types.js';
 export { SqliteJobStorage } from './storage/sqlite/sqlite-job-storage.js';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { JobScheduler } from './client/job-scheduler.js';
-import { ZapJobsEvents } from './client/zapjobs-events.js';
+import { ZapJobsEvents } from './events/zapjobs-events.js';
 import { JobExplorer } from './discovery/job-explorer.js';
 import { JobMetadataAccessor } from './discovery/job-metadata.accessor.js';
 import { JobRegistry } from './discovery/job-registry.js';

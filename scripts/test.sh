@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: every suite this machine can run. PostgreSQL suites need a server: ZAPJOBS_TEST_PG_URL
-# when exported; else, when Debian's PostgreSQL binaries are installed, a throwaway server started here
-# (.ci/postgres.sh, needs root for runuser) and stopped on exit; else they are reported as skipped.
+# `npm test`: the folder-cycle check, then every suite this machine can run. PostgreSQL suites need a
+# server: ZAPJOBS_TEST_PG_URL when exported; else, when Debian's PostgreSQL binaries are installed, a
+# throwaway server started here (.ci/postgres.sh, needs root for runuser) and stopped on exit; else they
+# are reported as skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Cheap and structural, so first: no import cycle between the folders of lib/.
+node scripts/check-cycles.mjs
 
 # The URL without its password, for the log.
 shown() { sed -E 's#(//[^:/@]*):[^@]*@#\1:***@#' <<<"$ZAPJOBS_TEST_PG_URL"; }

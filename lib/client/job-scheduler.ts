@@ -17,7 +17,7 @@ import { parseDuration } from '../util/duration.js';
 import { toJson } from '../util/json.js';
 import { WorkerPool } from '../worker/worker-pool.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
-import { ZapJobsEvents } from './zapjobs-events.js';
+import { ZapJobsEvents } from '../events/zapjobs-events.js';
 
 /** A job id, or the `@Job()` class itself. */
 export type JobRef = string | Type<unknown>;

@@ -6,7 +6,7 @@ import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { JobLogLevel } from '../storage/entities/enums.js';
 import { JobStorage } from '../storage/job-storage.js';
 import type { ClaimedRun, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../storage/job-storage.types.js';
-import { ZapJobsEvents } from '../client/zapjobs-events.js';
+import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { retryDelay } from './backoff.js';
 import { AttemptControl } from './attempt-control.js';
