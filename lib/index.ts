@@ -1,20 +1,22 @@
-// The public surface of @zapjobs/nestjs.
+// The public surface of @zapjobs/nestjs: what the README documents, no more. The storage
+// implementations, the entities, the options token and the engine's own storage contract stay
+// internal, so that they can change without breaking applications.
 export { ZapJobsModule } from './zapjobs.module.js';
-export { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
+export { ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
 export type { ZapJobsModuleOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
-export type { ResolvedZapJobsOptions } from './options/resolved-options.js';
 export { Job } from './decorators/job.decorator.js';
 export type { JobOptions } from './interfaces/job-options.interface.js';
 export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type { EnqueueOptions, ContinuationOptions, ScheduleOptions } from './interfaces/enqueue-options.interface.js';
-export { JobScheduler, type JobRef } from './client/job-scheduler.js';
+export type { EnqueueItem, JobClass, JobInput, JobOutput, JobRef, JobRunOf } from './interfaces/job-types.interface.js';
+export { JobScheduler } from './client/job-scheduler.js';
 export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './events/zapjobs-events.js';
 export { JobStorage } from './storage/job-storage.js';
-export type * from './storage/job-storage.types.js';
-export { SqliteJobStorage } from './storage/sqlite/sqlite-job-storage.js';
-export { PostgresJobStorage } from './storage/postgres/postgres-job-storage.js';
-export { JobDefinition, JobRun, JobLog, WorkerHeartbeat, ZAPJOBS_ENTITIES } from './storage/entities/index.js';
-export { JobRunStatus, JobTriggerType, ScheduleType, JobLogLevel } from './storage/entities/enums.js';
+export type {
+  HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
+} from './storage/job-storage.types.js';
+export type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from './model/job-run.js';
+export { JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType, type ContinueCondition } from './model/statuses.js';
 export { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';
 export * from './errors/errors.js';
 export { ZapJobsError } from './errors/zapjobs.error.js';

@@ -1,56 +1,65 @@
-import { Inject, Injectable, type Type } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../discovery/job-registry.js';
 import { InvalidPayloadError, InvalidScheduleError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
+import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import type { ContinuationOptions, EnqueueOptions, ScheduleOptions } from '../interfaces/enqueue-options.interface.js';
+import type {
+  ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
+} from '../interfaces/job-types.interface.js';
+import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
-import { JobRunStatus, JobTriggerType, ScheduleType } from '../storage/entities/enums.js';
-import type { JobRun } from '../storage/entities/job-run.entity.js';
-import { JobStorage } from '../storage/job-storage.js';
+import { EngineStorage } from '../storage/engine-storage.js';
 import type { NewJobRun } from '../storage/job-storage.types.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
 import { CronSchedule } from '../scheduler/cron-schedule.js';
+import { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { toJson } from '../util/json.js';
 import { WorkerPool } from '../worker/worker-pool.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
-import { ZapJobsEvents } from '../events/zapjobs-events.js';
-
-/** A job id, or the `@Job()` class itself. */
-export type JobRef = string | Type<unknown>;
 
 /**
  * What an application calls: enqueue, trigger, cancel, retry, chain and schedule jobs.
  *
+ * Given the `@Job()` class, the input is typed by the class's handle(ctx: JobContext<I>): a wrong
+ * shape fails to compile. Given a job id (a string), the input is `unknown`.
+ *
  * @example
  * constructor(private readonly jobs: JobScheduler) {}
- * await this.jobs.enqueue(SendEmailJob, { to: 'a@b.c' }, { delay: '10m' });
+ * await this.jobs.enqueue(SendEmailJob, { to: 'a@b.c', subject: 'Hi' }, { delay: '10m' });
  */
 @Injectable()
 export class JobScheduler {
   constructor(
-    private readonly storage: JobStorage,
+    // EngineStorage, not JobStorage: continueWith() resolves a continuation whose parent already ended.
+    private readonly storage: EngineStorage,
     private readonly registry: JobRegistry,
     private readonly events: ZapJobsEvents,
     private readonly workers: WorkerPool,
     private readonly scheduler: RecurringScheduler,
+    private readonly clock: Clock,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
   ) {}
 
   /** Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. */
-  async enqueue<Input = unknown>(job: JobRef, input?: Input, options: EnqueueOptions = {}): Promise<string> {
+  async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
     const id = await this.storage.enqueue(run);
     this.enqueued(id, run);
     return id;
   }
 
-  /** Enqueues many runs in one transaction: all of them, or none if one is invalid. */
-  async enqueueMany(items: Array<{ job: JobRef; input?: unknown; options?: EnqueueOptions }>): Promise<string[]> {
-    const runs = await Promise.all(items.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
+  /**
+   * Enqueues many runs in one transaction: all of them, or none if one is invalid. Each item's
+   * input is typed by its job class, as in enqueue().
+   */
+  async enqueueMany<const Jobs extends readonly JobRef[]>(items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<string[]> {
+    const list = items as readonly EnqueueItem[];
+    const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
     const ids = await this.storage.enqueueMany(runs);
     ids.forEach((id, i) => this.enqueued(id, runs[i], false));
     this.workers.notify();
@@ -62,8 +71,7 @@ export class JobScheduler {
     const id = this.idOf(job);
     const definition = await this.storage.getJobDefinition(id);
     if (!definition) throw new UnknownJobError(id);
-    const input = definition.defaultInputJson == null ? undefined : JSON.parse(definition.defaultInputJson);
-    return this.enqueue(id, input, options);
+    return this.enqueue(id, definition.defaultInput ?? undefined, options);
   }
 
   /**
@@ -87,21 +95,24 @@ export class JobScheduler {
     this.workers.notify();
   }
 
-  /** Enqueues `job` to run after `parentRunId` finishes, if `condition` holds then. */
-  async continueWith<Input = unknown>(
+  /**
+   * Enqueues `job` to run after `parentRunId` finishes, if `options.condition` holds then. With
+   * `passParentOutput: true` the input may be left undefined: the parent's output takes its place.
+   */
+  async continueWith<J extends JobRef>(
     parentRunId: string,
-    job: JobRef,
-    input?: Input,
-    options: ContinuationOptions = {},
+    job: J,
+    ...[input, options = {}]: ContinueArgs<JobInput<J>>
   ): Promise<string> {
     const parent = await this.storage.getRun(parentRunId);
     if (!parent) throw new RunNotFoundError(parentRunId);
-    const run = await this.prepare(job, input, options);
+    const continuation: ContinuationOptions = options;
+    const run = await this.prepare(job, input, continuation);
     run.parentRunId = parentRunId;
     run.status = JobRunStatus.Awaiting;
     run.triggerType = JobTriggerType.Continuation;
-    run.continueOn = options.condition ?? 'success';
-    run.passParentOutput = options.passParentOutput ?? false;
+    run.continueOn = continuation.condition ?? 'success';
+    run.passParentOutput = continuation.passParentOutput ?? false;
     const id = await this.storage.enqueue(run);
     // The parent may have finished before the row above existed: resolve it now (idempotent).
     await this.storage.resolveContinuations(parentRunId);
@@ -119,7 +130,7 @@ export class JobScheduler {
       ? { type: ScheduleType.Cron, cron: schedule.cron, timezone: schedule.timezone ?? 'UTC' }
       : { type: ScheduleType.Interval, intervalMs: parseDuration(schedule.interval as string | number, 'interval') };
     if (spec.type === ScheduleType.Cron) new CronSchedule(spec.cron as string, spec.timezone);
-    const next = nextTick(spec, new Date()) as Date;
+    const next = nextTick(spec, this.clock.date()) as Date;
     await this.storage.updateSchedule(id, {
       scheduleType: spec.type,
       cronExpression: spec.cron ?? null,
@@ -142,8 +153,16 @@ export class JobScheduler {
     if (enabled) this.workers.notify();
   }
 
-  getRun(runId: string): Promise<JobRun | null> {
-    return this.storage.getRun(runId);
+  /**
+   * The run with this id, or null. Given the job (class or id), only a run of that job is
+   * returned (null for another job's run), and with a class its `input` and `output` are typed
+   * as that job's: `(await jobs.getRun(id, SendEmailJob))?.output?.messageId`.
+   */
+  async getRun<J extends JobRef = string>(runId: string, job?: J): Promise<JobRunOf<J> | null> {
+    const run = await this.storage.getRun(runId);
+    if (!run || (job !== undefined && run.jobTypeId !== this.idOf(job))) return null;
+    // The stored values are what enqueue() and handle() of this job produced, as JSON gives them back.
+    return run as JobRunOf<J>;
   }
 
   private idOf(job: JobRef): string {
@@ -177,7 +196,7 @@ export class JobScheduler {
       }
       scheduledAt = options.runAt;
     } else if (options.delay !== undefined) {
-      scheduledAt = new Date(Date.now() + parseDuration(options.delay, 'delay'));
+      scheduledAt = new Date(this.clock.now() + parseDuration(options.delay, 'delay'));
     }
     if (options.maxRetries !== undefined && (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)) {
       throw new InvalidPayloadError(`maxRetries: expected an integer >= 0, got ${options.maxRetries}`);

@@ -1,3 +1,4 @@
+import type { ContinueCondition } from '../model/statuses.js';
 import type { Duration } from '../util/duration.js';
 
 /** Per-run options of `JobScheduler.enqueue()`. */
@@ -19,7 +20,7 @@ export interface EnqueueOptions {
 /** Options of `JobScheduler.continueWith()`. */
 export interface ContinuationOptions extends Omit<EnqueueOptions, 'delay' | 'runAt'> {
   /** When the continuation runs: after the parent completes, fails, or either. @default 'success' */
-  condition?: 'success' | 'failure' | 'always';
+  condition?: ContinueCondition;
   /** Use the parent's output as this run's input. @default false */
   passParentOutput?: boolean;
 }

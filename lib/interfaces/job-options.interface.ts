@@ -16,8 +16,11 @@ export interface JobOptions<Input = unknown> {
   priority?: number;
   /** A class-validator class: input is validated against it at enqueue, and reaches handle() as an instance of it. */
   input?: Type<Input>;
-  /** Input of runs fired by the schedule or by trigger(). */
-  defaultInput?: Input;
+  /**
+   * Input of runs fired by the schedule or by trigger(). Checked against the `input` class's type
+   * (NoInfer: the class alone decides Input, so a default missing a required field fails to compile).
+   */
+  defaultInput?: NoInfer<Input>;
   /** Time allowed to one attempt. @default the module's defaultTimeout ('1h') */
   timeout?: Duration;
   /** Retries after the first failed attempt. @default the module's defaultMaxRetries (3) */
