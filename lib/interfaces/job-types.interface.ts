@@ -14,10 +14,13 @@ export type JobClass = Type<{ handle(ctx: JobContext<any>): unknown }>;
 /** A job id (untyped: its input is `unknown`), or the `@Job()` class itself (typed). */
 export type JobRef = string | JobClass;
 
-/** The input type of a job class (`unknown` for a job id). `JobInput<typeof SendEmailJob>` */
+/**
+ * The input type of a job class: `JobInput<typeof SendEmailJob>`. `void` when handle() takes no
+ * context (it cannot read an input), `unknown` for a job id.
+ */
 export type JobInput<J> = J extends Type<infer H>
-  ? H extends { handle(ctx: infer C, ...rest: any[]): unknown }
-    ? C extends JobContext<infer I> ? I : unknown
+  ? H extends { handle(...args: infer P): unknown }
+    ? P extends [] ? void : P extends [JobContext<infer I>, ...unknown[]] ? I : unknown
     : unknown
   : unknown;
 
