@@ -54,7 +54,7 @@ describeEachBackend('crashes and shutdown', (backend) => {
     expect(held!.status).toBe(JobRunStatus.Running);
     const run = await runIn(booted.storage, runId, [JobRunStatus.Completed], 15_000);
     expect(run.attemptNumber).toBe(2);
-    expect(JSON.parse(run.outputJson!)).toEqual({ finishedBy: 'survivor', attempt: 2 });
+    expect(run.output).toEqual({ finishedBy: 'survivor', attempt: 2 });
     expect(run.workerId).not.toBe(held!.workerId);
   });
 
@@ -66,7 +66,7 @@ describeEachBackend('crashes and shutdown', (backend) => {
     booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, [ShortJob]);
     const run = await booted.storage.getRun(id);
     expect(run!.status).toBe(JobRunStatus.Completed);
-    expect(JSON.parse(run!.outputJson!)).toBe('finished during shutdown');
+    expect(run!.output).toBe('finished during shutdown');
   });
 
   it('on close, aborts a job still running after shutdownTimeout and returns its run to the queue', async () => {

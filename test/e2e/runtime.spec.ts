@@ -27,12 +27,12 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
     for (const e of ['enqueued', 'started', 'completed'] as const) booted.events.on(e, () => seen.push(e));
     const id = await booted.jobs.enqueue(EchoJob, { n: 21 });
     const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
-    expect(JSON.parse(run.outputJson!)).toEqual({ doubled: 42 });
+    expect(run.output).toEqual({ doubled: 42 });
     expect(run.attemptNumber).toBe(1);
     expect(run.durationMs).toBeGreaterThanOrEqual(0);
     expect(run.completedAt!.getTime()).toBeGreaterThanOrEqual(run.startedAt!.getTime());
     expect(run.workerId).toBeTruthy();
-    expect(JSON.parse(run.progressJson!)).toEqual({ processed: 1, total: 1 });
+    expect(run.progress).toEqual({ processed: 1, total: 1 });
     const logs = await booted.storage.getLogs(id);
     expect(logs.map((l) => [l.level, l.message])).toContainEqual([JobLogLevel.Info, 'doubling 21']);
     await waitFor(() => seen.includes('completed'));
@@ -152,7 +152,7 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
     expect(await booted.storage.listRuns({ jobTypeId: 'send-email' })).toHaveLength(0);
     const id = await booted.jobs.enqueue(SendEmailJob, { to: 'a@example.com', subject: 'hi' });
     const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
-    expect(JSON.parse(run.outputJson!)).toBe('sent to a@example.com (typed)');
+    expect(run.output).toBe('sent to a@example.com (typed)');
   });
 
   it('enqueueMany stores all runs in one go, or none when one is invalid', async () => {
@@ -160,7 +160,8 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
     const ids = await booted.jobs.enqueueMany([{ job: RecordJob, input: 1 }, { job: 'echo', input: { n: 1 } }]);
     expect(ids).toHaveLength(2);
     await expect(
-      booted.jobs.enqueueMany([{ job: RecordJob, input: 2 }, { job: SendEmailJob, input: { to: 'x' } }]),
+      // By id, untyped: this is the run-time check (the class would not compile with this input).
+      booted.jobs.enqueueMany([{ job: RecordJob, input: 2 }, { job: 'send-email', input: { to: 'x' } }]),
     ).rejects.toThrow(JobInputValidationError);
     await expect(booted.jobs.enqueueMany([{ job: RecordJob, input: 3 }, { job: 'no-such-job' }])).rejects.toThrow(/Unknown job 'no-such-job'/);
     expect(await booted.storage.listRuns()).toHaveLength(2);
@@ -180,7 +181,8 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
     await runIn(booted.storage, parent, [parentEnd]);
     const run = await runIn(booted.storage, child, [JobRunStatus.Completed]);
     expect(run.parentRunId).toBe(parent);
-    if (parentJob === 'echo') expect(JSON.parse(run.outputJson!)).toEqual({ doubled: 8 });
+    expect(run.passParentOutput).toBe(true);
+    if (parentJob === 'echo') expect(run.input).toEqual({ doubled: 8 });
     const skipped = await runIn(booted.storage, opposite, [JobRunStatus.Cancelled]);
     expect(skipped.errorMessage).toContain('condition not met');
   });
@@ -189,7 +191,8 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
     booted = await bootApp(db.options, RUNTIME_JOBS);
     const id = await booted.jobs.trigger(ReportJob);
     const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
-    expect(JSON.parse(run.outputJson!)).toEqual({ format: 'csv' });
+    expect(run.input).toEqual({ format: 'csv' });
+    expect(run.output).toEqual({ format: 'csv' });
     await expect(booted.jobs.trigger('no-such-report')).rejects.toThrow(/Unknown job 'no-such-report'/);
   });
 

@@ -26,7 +26,7 @@ it('runs a job end to end', async () => {
     const r = await storage.getRun(id);
     return r?.status === JobRunStatus.Completed ? r : null;
   });
-  expect(JSON.parse(run.outputJson!)).toEqual({ doubled: 42 });
+  expect(run.output).toEqual({ doubled: 42 });
   const logs = await storage.getLogs(id);
   expect(logs.map((l) => l.message)).toContain('doubling 21');
   await app.close();
