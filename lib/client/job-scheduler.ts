@@ -3,7 +3,8 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../discovery/job-registry.js';
-import { InvalidPayloadError, InvalidScheduleError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
+import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
+import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import type { ContinuationOptions, EnqueueOptions, ScheduleOptions } from '../interfaces/enqueue-options.interface.js';
 import type {
@@ -15,7 +16,6 @@ import { EngineStorage } from '../storage/engine-storage.js';
 import type { NewJobRun } from '../storage/job-storage.types.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
-import { CronSchedule } from '../scheduler/cron-schedule.js';
 import { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { toJson } from '../util/json.js';
@@ -123,13 +123,8 @@ export class JobScheduler {
   /** Sets (or replaces) the schedule of a job at run time. */
   async schedule(job: JobRef, schedule: ScheduleOptions): Promise<Date> {
     const id = this.idOf(job);
-    if ((schedule.cron === undefined) === (schedule.interval === undefined)) {
-      throw new InvalidScheduleError(`schedule('${id}'): give exactly one of cron and interval.`);
-    }
-    const spec = schedule.cron !== undefined
-      ? { type: ScheduleType.Cron, cron: schedule.cron, timezone: schedule.timezone ?? 'UTC' }
-      : { type: ScheduleType.Interval, intervalMs: parseDuration(schedule.interval as string | number, 'interval') };
-    if (spec.type === ScheduleType.Cron) new CronSchedule(spec.cron as string, spec.timezone);
+    // The same rules as @Job({ cron | interval }) at discovery, checked before anything is stored.
+    const spec = resolveRuntimeSchedule(schedule, `schedule('${id}')`);
     const next = nextTick(spec, this.clock.date()) as Date;
     await this.storage.updateSchedule(id, {
       scheduleType: spec.type,

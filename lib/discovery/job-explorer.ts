@@ -1,16 +1,15 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { InvalidJobHandlerError, InvalidScheduleError } from '../errors/errors.js';
+import { InvalidJobHandlerError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
 import type { JobHandler } from '../interfaces/job-context.interface.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
-import { ScheduleType } from '../model/statuses.js';
-import { CronSchedule } from '../scheduler/cron-schedule.js';
 import { parseDuration } from '../util/duration.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { JobMetadataAccessor } from './job-metadata.accessor.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
+import { resolveScheduleSpec } from './schedule-spec.js';
 
 /** Finds `@Job()` providers at bootstrap, checks them, and fills the registry. */
 @Injectable()
@@ -63,26 +62,11 @@ export class JobExplorer {
     const field = (name: string) => `@Job({ id: '${options.id}' }) on ${className}: ${name}`;
     const defaults = this.options.retryPolicy;
     const policy = options.retryPolicy ?? {};
-    if (options.cron !== undefined && options.interval !== undefined) {
-      throw new InvalidScheduleError(`${field('cron')} and interval are exclusive: give one.`);
-    }
-    let schedule: RegisteredJob['schedule'] = {
-      type: ScheduleType.None,
+    const schedule: RegisteredJob['schedule'] = {
+      ...resolveScheduleSpec(options, `@Job({ id: '${options.id}' }) on ${className}`, false),
       misfire: options.misfire ?? 'once',
       preventOverlap: options.preventOverlap ?? false,
     };
-    if (options.cron !== undefined) {
-      try {
-        new CronSchedule(options.cron, options.timezone ?? 'UTC');
-      } catch (error) {
-        throw new InvalidScheduleError(`${field('cron')}: ${(error as Error).message}`);
-      }
-      schedule = { ...schedule, type: ScheduleType.Cron, cron: options.cron, timezone: options.timezone ?? 'UTC' };
-    } else if (options.interval !== undefined) {
-      const intervalMs = parseDuration(options.interval, field('interval'));
-      if (intervalMs < 1) throw new InvalidScheduleError(`${field('interval')} must be at least 1 ms.`);
-      schedule = { ...schedule, type: ScheduleType.Interval, intervalMs };
-    }
     if (options.maxRetries !== undefined && (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)) {
       throw new InvalidJobHandlerError(`${field('maxRetries')} must be an integer >= 0, got ${options.maxRetries}.`);
     }

@@ -9,14 +9,29 @@ export function shownValue(value: unknown): string {
   }
 }
 
+/** ' (did you mean 'timezone'?)' when `key` differs from a known key only in case (timeZone, @nestjs/schedule's spelling). */
+function suggestion(key: string, known: readonly string[]): string {
+  const match = known.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+  return match ? ` (did you mean '${match}'?)` : '';
+}
+
 /** The wording of every error, in one place so that it stays consistent. */
 export const messages = {
-  notADuration: (field: string, value: unknown) =>
-    `${field}: expected milliseconds (a number >= 0) or a duration string such as '500ms', '30s', '10m', '2h', '1d'; got ${shownValue(value)}`,
-  durationTooLong: (field: string, value: unknown, ms: number, max: number) =>
-    `${field}: at most 100 years (${max} ms) is accepted; got ${shownValue(value)} (${ms} ms)`,
-  durationTooShort: (field: string, value: unknown, min: number, why: string) =>
-    `${field}: must be at least ${min} ms (${why}); got ${shownValue(value)}`,
+  durationExpected: `must be milliseconds (a number >= 0) or a duration string such as '500ms', '30s', '10m', '2h', '1d'`,
+  durationOverMax: (max: number) => `must be at most 100 years (${max} ms)`,
+  durationTooShort: (min: number, why: string) => `must be at least ${min} ms (${why})`,
+  durationTooLong: (max: number, why: string) => `must be at most ${max} ms (${why})`,
+  invalidDuration: (field: string, expectation: string, value: unknown) => `${field}: ${expectation}; got ${shownValue(value)}`,
+  scheduleBoth: (where: string) => `${where}: cron and interval are exclusive: give one.`,
+  scheduleNeither: (where: string) => `${where}: give exactly one of cron and interval.`,
+  timezoneWithoutCron: (where: string) => `${where}: timezone applies to a cron schedule only; give cron, or leave timezone out.`,
+  scheduleNotString: (where: string, key: string, value: unknown) => `${where}: ${key} must be a string; got ${shownValue(value)}`,
+  scheduleNotObject: (where: string, value: unknown) =>
+    `${where}: expected an object such as { cron: '0 * * * *' } or { interval: '15m' }; got ${shownValue(value)}`,
+  unknownKeys: (where: string, keys: string[], known: readonly string[]) =>
+    `${where}: unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((key) => `'${key}'${suggestion(key, known)}`).join(', ')}; known keys: ${known.join(', ')}`,
+  cronNeverFires: (expression: string, timezone: string) =>
+    `Invalid cron expression '${expression}': it never fires (no date matches it in the next 8 years, time zone ${timezone}); check the day of month against the month.`,
   invalidOptions: (problems: string[]) =>
     `Invalid ZapJobsModule options:\n  - ${problems.join('\n  - ')}`,
   schemaNotMigrated: (pending: string[]) =>

@@ -1,24 +1,36 @@
 import {
   ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min,
-  MinLength, ValidateNested, registerDecorator, type ValidationOptions,
+  MinLength, ValidateNested, registerDecorator, type ValidationArguments, type ValidationOptions,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { tryParseDuration } from '../util/duration.js';
+import { durationExpectation, type DurationBounds } from '../util/duration.js';
 
-/** A number of milliseconds >= 0, or a duration string. */
-export function IsDuration(options?: ValidationOptions) {
+/** A number of milliseconds >= 0, or a duration string, within `bounds` when given. */
+export function IsDuration(bounds?: DurationBounds, options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({
       name: 'isDuration',
       target: target.constructor,
       propertyName,
       options: {
-        message: `$property must be milliseconds (a number >= 0) or a duration string such as '30s', '10m', '2h'`,
+        message: (args: ValidationArguments) => `$property ${durationExpectation(args.value, bounds)}`,
         ...options,
       },
-      validator: { validate: (value: unknown) => tryParseDuration(value) !== undefined },
+      validator: { validate: (value: unknown) => durationExpectation(value, bounds) === undefined },
     });
 }
+
+/**
+ * Minimums (and SQLite's one maximum) of the duration options, each with its reason. The values the
+ * test suites use (pollInterval 50, heartbeatInterval 100, staleAfter 1000) are well inside them.
+ */
+export const DURATION_BOUNDS = {
+  busyTimeout: { max: 2 ** 31 - 1, why: "SQLite's busy_timeout is a 32-bit count of milliseconds" },
+  pollInterval: { min: 10, why: 'an idle worker queries the database every pollInterval; runs enqueued in this process wake it at once anyway' },
+  heartbeatInterval: { min: 100, why: 'every heartbeat is a database write' },
+  staleAfter: { min: 1000, why: 'a shorter silence is a busy event loop or a GC pause, not a dead worker' },
+  cleanupInterval: { min: 1000, why: 'every cleanup scans the runs and logs tables' },
+} satisfies Record<string, DurationBounds>;
 
 /** A postgres:// or postgresql:// URL that parses. The message never echoes a password. */
 export function IsPostgresUrl(options?: ValidationOptions) {
@@ -72,16 +84,16 @@ export class ZapJobsOptionsSchema {
 
   @IsOptional() @IsBoolean() autoMigrate?: boolean;
   @IsOptional() @IsIn(['WAL', 'DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY']) journalMode?: string;
-  @IsOptional() @IsDuration() busyTimeout?: unknown;
+  @IsOptional() @IsDuration(DURATION_BOUNDS.busyTimeout) busyTimeout?: unknown;
   @IsOptional() @IsBoolean() logging?: boolean;
 
   @IsOptional() @IsArray() @ArrayNotEmpty() @IsString({ each: true }) @MinLength(1, { each: true })
   queues?: string[];
 
   @IsOptional() @IsInt() @Min(1) @Max(1000) concurrency?: number;
-  @IsOptional() @IsDuration() pollInterval?: unknown;
-  @IsOptional() @IsDuration() heartbeatInterval?: unknown;
-  @IsOptional() @IsDuration() staleAfter?: unknown;
+  @IsOptional() @IsDuration(DURATION_BOUNDS.pollInterval) pollInterval?: unknown;
+  @IsOptional() @IsDuration(DURATION_BOUNDS.heartbeatInterval) heartbeatInterval?: unknown;
+  @IsOptional() @IsDuration(DURATION_BOUNDS.staleAfter) staleAfter?: unknown;
   @IsOptional() @IsDuration() shutdownTimeout?: unknown;
   @IsOptional() @IsBoolean() enableScheduler?: boolean;
   @IsOptional() @IsBoolean() enableWorkers?: boolean;
@@ -94,7 +106,7 @@ export class ZapJobsOptionsSchema {
 
   @IsOptional() @IsDuration() retention?: unknown;
   @IsOptional() @IsDuration() logRetention?: unknown;
-  @IsOptional() @IsDuration() cleanupInterval?: unknown;
+  @IsOptional() @IsDuration(DURATION_BOUNDS.cleanupInterval) cleanupInterval?: unknown;
   @IsOptional() @IsInt() @Min(1) cleanupBatchSize?: number;
   @IsOptional() @IsInt() @Min(1) maxPayloadBytes?: number;
 }

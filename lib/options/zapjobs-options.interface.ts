@@ -46,7 +46,10 @@ export interface ZapJobsModuleOptions {
   autoMigrate?: boolean;
   /** SQLite journal mode; WAL lets readers run beside the one writer. @default 'WAL' */
   journalMode?: 'WAL' | 'DELETE' | 'TRUNCATE' | 'PERSIST' | 'MEMORY';
-  /** How long a write waits for another process's lock before failing (SQLite busy_timeout). @default '5s' */
+  /**
+   * How long a write waits for another process's lock before failing (SQLite busy_timeout).
+   * At most 2147483647 ms (24.8 days): SQLite keeps it in a 32-bit int. @default '5s'
+   */
   busyTimeout?: Duration;
   /** Log every SQL statement through TypeORM's logger. @default false */
   logging?: boolean;
@@ -55,11 +58,17 @@ export interface ZapJobsModuleOptions {
   queues?: string[];
   /** Runs executed at once by this process. @default 10 */
   concurrency?: number;
-  /** How often idle workers look for runs enqueued by other processes. @default '1s' */
+  /**
+   * How often idle workers look for runs enqueued by other processes (runs enqueued in this process
+   * wake them at once). At least 10 ms: each look is a query. @default '1s'
+   */
   pollInterval?: Duration;
-  /** How often the worker writes its heartbeat. @default '10s' */
+  /** How often the worker writes its heartbeat. At least 100 ms: each beat is a write. @default '10s' */
   heartbeatInterval?: Duration;
-  /** A worker silent for this long is presumed dead and its runs go back to the queue. @default '1m' */
+  /**
+   * A worker silent for this long is presumed dead and its runs go back to the queue. Longer than
+   * heartbeatInterval, and at least 1 s: a shorter silence is a busy event loop, not a death. @default '1m'
+   */
   staleAfter?: Duration;
   /** On shutdown, how long running jobs may take to finish before they are aborted and re-queued. @default '30s' */
   shutdownTimeout?: Duration;
@@ -79,7 +88,7 @@ export interface ZapJobsModuleOptions {
   retention?: Duration;
   /** Logs older than this are deleted even when their run is kept. @default same as retention */
   logRetention?: Duration;
-  /** How often the cleanup runs. @default '10m' */
+  /** How often the cleanup runs. At least 1 s: each pass scans the runs and logs tables. @default '10m' */
   cleanupInterval?: Duration;
   /** Rows deleted per statement by the cleanup, so that no write holds the lock for long. @default 500 */
   cleanupBatchSize?: number;

@@ -38,23 +38,31 @@ function readDuration(value: unknown): number | undefined {
   return consumed === text.length && Number.isFinite(total) ? Math.round(total) : undefined;
 }
 
-/** What is wrong with a duration, as a message naming `field`; undefined when it is a valid one. */
-export function durationProblem(value: unknown, field = 'duration'): string | undefined {
+/** Bounds of a duration beyond the general ones (>= 0, <= MAX_DURATION_MS), with the reason an error gives. */
+export interface DurationBounds {
+  min?: number;
+  max?: number;
+  why: string;
+}
+
+/** What a duration was expected to be, when `value` is not a valid one within `bounds`; undefined when it is. */
+export function durationExpectation(value: unknown, bounds?: DurationBounds): string | undefined {
   const ms = readDuration(value);
-  if (ms === undefined) return messages.notADuration(field, value);
-  if (ms > MAX_DURATION_MS) return messages.durationTooLong(field, value, ms, MAX_DURATION_MS);
+  if (ms === undefined) return messages.durationExpected;
+  if (ms > MAX_DURATION_MS) return messages.durationOverMax(MAX_DURATION_MS);
+  if (bounds?.min !== undefined && ms < bounds.min) return messages.durationTooShort(bounds.min, bounds.why);
+  if (bounds?.max !== undefined && ms > bounds.max) return messages.durationTooLong(bounds.max, bounds.why);
   return undefined;
 }
 
 /** Parses a duration to milliseconds, or returns undefined when it is not one (or is over MAX_DURATION_MS). */
 export function tryParseDuration(value: unknown): number | undefined {
-  const ms = readDuration(value);
-  return ms !== undefined && ms <= MAX_DURATION_MS ? ms : undefined;
+  return durationExpectation(value) === undefined ? readDuration(value) : undefined;
 }
 
 /** Parses a duration to milliseconds; `field` names the option in the InvalidDurationError. */
-export function parseDuration(value: Duration, field = 'duration'): number {
-  const problem = durationProblem(value, field);
-  if (problem !== undefined) throw new InvalidDurationError(field, value, problem);
+export function parseDuration(value: Duration, field = 'duration', bounds?: DurationBounds): number {
+  const expectation = durationExpectation(value, bounds);
+  if (expectation !== undefined) throw new InvalidDurationError(field, value, messages.invalidDuration(field, expectation, value));
   return readDuration(value) as number;
 }

@@ -1,5 +1,7 @@
+import 'reflect-metadata';
 import { hostname } from 'node:os';
-import { InvalidOptionsError, type ZapJobsModuleOptions } from '../../lib/index.js';
+import { InvalidOptionsError } from '../../lib/errors/errors.js';
+import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
 import { resolveOptions } from '../../lib/options/resolve-options.js';
 
 /** The InvalidOptionsError thrown by resolveOptions(options). */
@@ -123,7 +125,7 @@ describe('resolveOptions validation', () => {
     ['concurrency', { concurrency: 0 }, /concurrency: .*not be less than 1.*got 0\)/],
     ['concurrency above 1000', { concurrency: 5000 }, /concurrency: .*not be greater than 1000.*got 5000\)/],
     ['concurrency not an integer', { concurrency: 2.5 }, /concurrency: .*integer.*got 2.5\)/],
-    ['pollInterval', { pollInterval: 'soon' }, /pollInterval: .*milliseconds .* or a duration string such as '30s'.*got "soon"/],
+    ['pollInterval', { pollInterval: 'soon' }, /pollInterval: .*milliseconds .* or a duration string such as .*'30s'.*got "soon"/],
     ['pollInterval negative', { pollInterval: -1 }, /pollInterval: .*a number >= 0.*got -1\)/],
     ['queues', { queues: [] }, /queues: .*should not be empty.*got \[\]/],
     ['queues with an empty name', { queues: ['default', ''] }, /queues: .*longer than or equal to 1.*got \["default",""\]/],
@@ -137,6 +139,35 @@ describe('resolveOptions validation', () => {
     expect(error.message).toMatch(/^Invalid ZapJobsModule options:/);
     expect(error.message).toMatch(message);
     expect(error.problems).toHaveLength(1);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['pollInterval: 0', { pollInterval: 0 }, /pollInterval: pollInterval must be at least 10 ms \(an idle worker queries the database every pollInterval.*\(got 0\)/],
+    ['pollInterval: 9', { pollInterval: 9 }, /pollInterval: .*at least 10 ms.*\(got 9\)/],
+    ['heartbeatInterval', { heartbeatInterval: '50ms' }, /heartbeatInterval: .*at least 100 ms \(every heartbeat is a database write\).*got "50ms"/],
+    ['staleAfter', { heartbeatInterval: 100, staleAfter: 999 }, /staleAfter: .*at least 1000 ms \(a shorter silence is a busy event loop.*got 999\)/],
+    ['cleanupInterval', { cleanupInterval: '500ms' }, /cleanupInterval: .*at least 1000 ms \(every cleanup scans.*got "500ms"/],
+    ['busyTimeout', { busyTimeout: '25d' }, /busyTimeout: .*at most 2147483647 ms \(SQLite's busy_timeout is a 32-bit.*got "25d"/],
+    ['retention over 100 years', { retention: '36501d' }, /retention: .*at most 100 years \(3153600000000 ms\).*got "36501d"/],
+  ])('rejects %s, below (or above) its bound, naming the option, the bound and why', (_, options, message) => {
+    const error = rejectionOf(options);
+    expect(error.message).toMatch(message);
+    expect(error.problems).toHaveLength(1);
+  });
+
+  it('accepts each interval at its minimum, and the timings the test suites use', () => {
+    expect(resolveOptions({ pollInterval: 10, heartbeatInterval: 100, staleAfter: 1000, cleanupInterval: 1000 })).toMatchObject(
+      { pollInterval: 10, heartbeatInterval: 100, staleAfter: 1000, cleanupInterval: 1000 },
+    );
+    expect(resolveOptions({ pollInterval: 50, heartbeatInterval: 100, staleAfter: 1000, shutdownTimeout: 0, busyTimeout: 0 }))
+      .toMatchObject({ shutdownTimeout: 0, busyTimeout: 0 });
+  });
+
+  it("accepts durations of 2^31 ms and more where they have a meaning ('25d')", () => {
+    const day = 86_400_000;
+    expect(resolveOptions({
+      pollInterval: '25d', heartbeatInterval: '25d', staleAfter: '26d', cleanupInterval: '25d', shutdownTimeout: '25d', defaultTimeout: '25d',
+    })).toMatchObject({ pollInterval: 25 * day, heartbeatInterval: 25 * day, staleAfter: 26 * day, shutdownTimeout: 25 * day, defaultTimeout: 25 * day });
   });
 
   it('shows NaN as NaN, not as the null that JSON.stringify makes of it', () => {
