@@ -25,12 +25,26 @@ export class JobsController {
     private readonly storage: JobStorage,
   ) {}
 
-  /** The body is checked by enqueue() against SendEmailJob's input class (no ValidationPipe needed). */
+  /**
+   * enqueue() takes its input type from SendEmailJob's handle(), so the compiler checks the body's
+   * type, and at run time enqueue() validates it against the input class (no ValidationPipe needed).
+   */
   @Post('emails')
   @HttpCode(202)
   async sendEmail(@Body() body: SendEmailInput): Promise<{ runId: string }> {
     const runId = await this.jobs.enqueue(SendEmailJob, body).catch(toHttp);
     return { runId };
+  }
+
+  /**
+   * The same run read through the typed API: given the job class, getRun() types `input` and
+   * `output` as SendEmailJob's, and returns null for a run of another job.
+   */
+  @Get('emails/:id')
+  async getEmail(@Param('id') id: string): Promise<{ status: JobRunStatus; to: string | null; messageId: string | null }> {
+    const run = await this.jobs.getRun(id, SendEmailJob);
+    if (!run) throw new NotFoundException(`No send-email run '${id}'.`);
+    return { status: run.status, to: run.input?.to ?? null, messageId: run.output?.messageId ?? null };
   }
 
   @Post('flaky')
@@ -49,6 +63,7 @@ export class JobsController {
     return this.storage.listRuns({ status: status as JobRunStatus | undefined, jobTypeId: job || undefined, limit: 50 });
   }
 
+  /** The run as storage gives it: input, output and progress as values, times as dates. */
   @Get('runs/:id')
   async getRun(@Param('id') id: string) {
     const run = await this.storage.getRun(id);
