@@ -1,5 +1,12 @@
-// The benchmark's orchestrator: `node bench/run.mjs [--quick] [--only W1,W3] [--contenders zapjobs,plainjob] [--out FILE] [--scale 0.1]`
-// (normally through `npm run bench`, which builds dist/ and installs bench/node_modules first).
+// The benchmark's orchestrator: `node bench/run.mjs [--quick] [--only W1,W3] [--contenders zapjobs,plainjob] [--out FILE] [--scale 0.1]
+// [--baseline DIR]` (normally through `npm run bench`, which builds dist/ and installs bench/node_modules first).
+//
+// --baseline DIR: DIR is another checkout's built dist/ (say of the commit before a change). ZapJobs
+// then also runs on that build, as the rows "ZapJobs (SQLite) @ baseline" and, when a PostgreSQL
+// server is given, "ZapJobs (PostgreSQL) @ baseline", interleaved with the others in each workload:
+// before and after side by side in one run on the same machine. DIR is copied like dist/ is.
+// Example: git clone -q . /tmp/before && git -C /tmp/before checkout -q REV && ln -s "$PWD/node_modules"
+// /tmp/before/node_modules && (cd /tmp/before && npx tsc -p tsconfig.build.json) && npm run bench -- --quick --baseline /tmp/before/dist
 //
 // It prepares the stores, starts every measured worker and producer as a child process, polls
 // the stores for completion, and writes the report (docs/benchmarks.md by default). The
@@ -7,10 +14,11 @@
 // repetition after repetition, so that a noisy moment of the shared machine hits all of them.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { CONTENDER_KEYS, loadContender, POSTGRES_KEYS } from './contenders/index.mjs';
+import { BASELINE_KEYS, CONTENDER_KEYS, loadContender, POSTGRES_KEYS } from './contenders/index.mjs';
 import { installedVersion, machineInfo, rootDir } from './support/machine.mjs';
 import { redisServerVersion, startRedis } from './support/redis.mjs';
 import { renderDocument, renderResults } from './support/report.mjs';
@@ -66,7 +74,10 @@ const out = option('--out') ?? join(rootDir, 'docs', 'benchmarks.md');
 const only = option('--only')?.split(',');
 // Aliases: zapjobs-postgres for zapjobs-pg.
 const ALIASES = { 'zapjobs-postgres': 'zapjobs-pg' };
-const wanted = option('--contenders')?.split(',').map((key) => ALIASES[key] ?? key) ?? CONTENDER_KEYS;
+const baselineDir = option('--baseline') && resolve(option('--baseline'));
+// The baseline rows come with --baseline, for each ZapJobs contender that runs.
+let wanted = option('--contenders')?.split(',').map((key) => ALIASES[key] ?? key) ?? CONTENDER_KEYS.filter((key) => !BASELINE_KEYS[key]);
+if (baselineDir) wanted = [...wanted, ...Object.keys(BASELINE_KEYS).filter((key) => wanted.includes(BASELINE_KEYS[key]) && !wanted.includes(key))];
 
 // The children import a copy of dist/ taken now: the library may be rebuilt during a long run
 // (npm test rebuilds it), and a run must measure one build. The copy sits inside the checkout,
@@ -79,6 +90,27 @@ if (!existsSync(distIndex)) {
 const distCopy = join(rootDir, '.bench-tmp', `dist-${process.pid}`);
 cpSync(join(rootDir, 'dist'), distCopy, { recursive: true });
 process.env.ZAPJOBS_BENCH_DIST = pathToFileURL(join(distCopy, 'index.js')).href;
+// The baseline build, copied the same way (its own node_modules, if any, would not be the one measured).
+const baselineCopy = join(rootDir, '.bench-tmp', `baseline-${process.pid}`);
+if (baselineDir) {
+  if (!existsSync(join(baselineDir, 'index.js'))) {
+    console.error(`--baseline ${baselineDir}: no index.js there; give a built dist/ folder (npx tsc -p tsconfig.build.json in that checkout)`);
+    process.exit(1);
+  }
+  cpSync(baselineDir, baselineCopy, { recursive: true });
+  process.env.ZAPJOBS_BENCH_BASELINE_DIST = pathToFileURL(join(baselineCopy, 'index.js')).href;
+  process.env.ZAPJOBS_BENCH_BASELINE_REV = baselineRevision(baselineDir);
+}
+
+/** The baseline's git revision (of the checkout DIR sits in), else its path. */
+function baselineRevision(dir) {
+  try {
+    const rev = execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${rev.length > 60 ? `${rev.slice(0, 57)}...` : rev}, ${dir}`;
+  } catch {
+    return dir;
+  }
+}
 // Taken now, with the copy: the revision that was built, not the one at the end of a long run.
 const machine = machineInfo();
 
@@ -91,6 +123,7 @@ async function cleanUp() {
   await ctx.redis?.stop();
   rmSync(tmpDir, { recursive: true, force: true });
   rmSync(distCopy, { recursive: true, force: true });
+  rmSync(baselineCopy, { recursive: true, force: true });
   try {
     rmdirSync(dirname(distCopy)); // .bench-tmp/ itself, unless something else uses it
   } catch {
@@ -146,6 +179,7 @@ const bench = {
   ctx,
   plan,
   keys,
+  labels,
   contenders,
   results,
   progress: (line) => console.log(line),

@@ -13,12 +13,40 @@
 //                                                start; enqueue() enqueues from the worker's own process (W3)
 
 /** Every contender, in the order of the report's rows. */
-export const CONTENDER_KEYS = ['zapjobs', 'zapjobs-pg', 'raw-1', 'raw-100', 'plainjob', 'liteque', 'bullmq', 'graphile-worker', 'graphile-worker-batched'];
+export const CONTENDER_KEYS = [
+  'zapjobs', 'zapjobs@baseline', 'zapjobs-pg', 'zapjobs-pg@baseline', 'raw-1', 'raw-100', 'plainjob', 'liteque', 'bullmq', 'graphile-worker',
+  'graphile-worker-batched',
+];
+
+/**
+ * ZapJobs on another build (`--baseline DIR`), beside this checkout's: the same contender modules,
+ * loaded again with the baseline's dist (ZAPJOBS_BENCH_BASELINE_DIST, set by bench/run.mjs).
+ */
+export const BASELINE_KEYS = { 'zapjobs@baseline': 'zapjobs', 'zapjobs-pg@baseline': 'zapjobs-pg' };
 
 /** The contenders that need a PostgreSQL server (ZAPJOBS_BENCH_PG_URL or ZAPJOBS_TEST_PG_URL). */
-export const POSTGRES_KEYS = ['zapjobs-pg', 'graphile-worker', 'graphile-worker-batched'];
+export const POSTGRES_KEYS = ['zapjobs-pg', 'zapjobs-pg@baseline', 'graphile-worker', 'graphile-worker-batched'];
+
+/** The contender `key` stands for: itself, or for a baseline key the contender it runs on another build. */
+export const baseKey = (key) => BASELINE_KEYS[key] ?? key;
+
+async function loadBaseline(key) {
+  const dist = process.env.ZAPJOBS_BENCH_BASELINE_DIST;
+  if (!dist) throw new Error(`${key} needs --baseline DIR`);
+  const file = BASELINE_KEYS[key] === 'zapjobs' ? './zapjobs.mjs' : './zapjobs-postgres.mjs';
+  const module = await import(`${file}?dist=${encodeURIComponent(dist)}`);
+  const revision = process.env.ZAPJOBS_BENCH_BASELINE_REV;
+  return {
+    ...module,
+    key,
+    label: `${module.label} @ baseline`,
+    description: `${module.label} as above, but on the baseline build given with --baseline (${revision}) instead of this checkout's dist/.`,
+    versions: async () => ({ '@zapjobs/nestjs (baseline)': revision }),
+  };
+}
 
 export async function loadContender(key) {
+  if (BASELINE_KEYS[key]) return loadBaseline(key);
   switch (key) {
     case 'zapjobs':
       return import('./zapjobs.mjs');

@@ -3,7 +3,9 @@
 // its own, created by ZapJobs' migrations and dropped afterwards.
 import pg from 'pg';
 import { installedVersion } from '../support/machine.mjs';
-import { openProducerWith, startWorkerWith } from './zapjobs.mjs';
+
+// The SQLite contender's boot code, on the build this module was loaded for (`?dist=URL`, see zapjobs.mjs).
+const { openProducerWith, startWorkerWith } = await import(new URL(`./zapjobs.mjs${new URL(import.meta.url).search}`, import.meta.url).href);
 
 export const PG_URL = process.env.ZAPJOBS_BENCH_PG_URL ?? process.env.ZAPJOBS_TEST_PG_URL;
 

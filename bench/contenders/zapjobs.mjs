@@ -10,7 +10,10 @@ import { removeDatabase } from './sqlite-files.mjs';
 
 // The compiled library: dist/, or the copy of it that bench/run.mjs took when it started
 // (ZAPJOBS_BENCH_DIST), so that a rebuild of dist/ during a long run changes nothing measured.
-const { Job, JobScheduler, ZapJobsModule } = await import(process.env.ZAPJOBS_BENCH_DIST ?? new URL('../../dist/index.js', import.meta.url).href);
+// `?dist=URL` on this module's own URL overrides both: the baseline contenders (--baseline) load
+// a second instance of this module on another build (contenders/index.mjs).
+const DIST = new URL(import.meta.url).searchParams.get('dist') ?? process.env.ZAPJOBS_BENCH_DIST ?? new URL('../../dist/index.js', import.meta.url).href;
+const { Job, JobScheduler, ZapJobsModule } = await import(DIST);
 
 export const key = 'zapjobs';
 export const label = 'ZapJobs (SQLite)';

@@ -20,7 +20,7 @@ function comparison(table, zapjobs, other, name = '') {
 }
 
 /** The contenders on PostgreSQL that ZapJobs on PostgreSQL is compared with, besides ZapJobs on SQLite. */
-const PG_PEERS = ['graphile-worker', 'graphile-worker-batched'];
+const PG_PEERS = ['zapjobs-pg@baseline', 'graphile-worker', 'graphile-worker-batched'];
 
 export function renderTable(table, { keys, labels, results }) {
   const base = table.baseTable ? results.get(table.baseTable) : null;
@@ -176,5 +176,15 @@ without persistence and stops it at the end. ZapJobs on PostgreSQL runs when a s
 ZAPJOBS_TEST_PG_URL, which \`eval "$(bash .ci/postgres.sh start)"\` sets after starting a throwaway server), and graphile-worker
 (plain and batched) beside it on the same server; they add about
 ${plan.full.postgresMinutes} minutes to a full run.
+
+Before and after a change, side by side in one run: \`--baseline DIR\` (DIR: another checkout's built dist/) adds the rows
+"ZapJobs (SQLite) @ baseline" and, with a PostgreSQL server, "ZapJobs (PostgreSQL) @ baseline", measured in rotation with the
+others. For example, against commit REV:
+
+\`\`\`sh
+git clone -q . /tmp/before && git -C /tmp/before checkout -q REV && ln -s "$PWD/node_modules" /tmp/before/node_modules
+(cd /tmp/before && npx tsc -p tsconfig.build.json)
+npm run bench -- --quick --baseline /tmp/before/dist
+\`\`\`
 `;
 }

@@ -3,6 +3,7 @@
 import { rotation, sleep } from '../support/timing.mjs';
 import { killAll, ready, withTarget } from './steps.mjs';
 import { startChild } from '../support/children.mjs';
+import { baseKey } from '../contenders/index.mjs';
 
 /**
  * Which contenders wake an idle worker at once, per mode. The others find a job at their next
@@ -44,7 +45,7 @@ async function probes(bench, key, count, firstIndex) {
       let i = firstIndex;
       for (const mode of ['same', 'cross']) {
         for (let k = 0; k < count; k++, i++) {
-          await sleep(WAKES_AT_ONCE[key][mode] ? 20 : Math.random() * POLL_INTERVAL_MS);
+          await sleep(WAKES_AT_ONCE[baseKey(key)][mode] ? 20 : Math.random() * POLL_INTERVAL_MS);
           const sent = mode === 'cross' ? await producerChild.request({ cmd: 'probe', i }) : await worker.request({ cmd: 'enqueue', i });
           const started = await worker.next('started');
           if (started.i !== i) throw new Error(`${key}: probe ${started.i} started, expected ${i}`);
@@ -63,7 +64,7 @@ async function probes(bench, key, count, firstIndex) {
 export async function w3(bench) {
   const samples = bench.plan.latencySamples;
   const rounds = bench.plan.repetitions;
-  const keys = bench.keys.filter((key) => WAKES_AT_ONCE[key]);
+  const keys = bench.keys.filter((key) => WAKES_AT_ONCE[baseKey(key)]);
   const tables = {};
   for (const mode of ['same', 'cross']) {
     const table = bench.results.table({
@@ -82,7 +83,7 @@ export async function w3(bench) {
           ? `ZapJobs on SQLite, plainjob and liteque all poll every 1 s here: each median is expected near 500 ms, ± ${Math.round(1000 / Math.sqrt(4 * samples))} ms for ${samples} samples, so their gaps are sampling noise`
           : undefined,
     });
-    for (const key of bench.keys) if (!WAKES_AT_ONCE[key]) table.na(key, NA);
+    for (const key of bench.keys) if (!WAKES_AT_ONCE[baseKey(key)]) table.na(key, NA);
     if (mode === 'same') {
       table.note('ZapJobs wakes its idle worker when the same process enqueues (graphile-worker and ZapJobs on PostgreSQL also on LISTEN/NOTIFY); plainjob and liteque have no such wake-up and wait for their next poll (1 s).');
     } else {

@@ -39,7 +39,7 @@ export async function w6(bench) {
   }
   for (const [key, p95s] of Object.entries(tableWaits)) {
     table.note(
-      `Cross-check from the runs table of ${key === 'zapjobs' ? 'ZapJobs (SQLite)' : 'ZapJobs (PostgreSQL)'} (started_at - created_at; started_at is the claim): ` +
+      `Cross-check from the runs table of ${bench.labels[key]} (started_at - created_at; started_at is the claim): ` +
         `p95 ${median(p95s).toFixed(0)} ms (median of the repetitions).`,
     );
   }
