@@ -32,6 +32,8 @@ export const messages = {
     `${where}: unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((key) => `'${key}'${suggestion(key, known)}`).join(', ')}; known keys: ${known.join(', ')}`,
   cronNeverFires: (expression: string, timezone: string) =>
     `Invalid cron expression '${expression}': it never fires (no date matches it in the next 8 years, time zone ${timezone}); check the day of month against the month.`,
+  optionsNotObject: (what: string, value: unknown) =>
+    `${what}: expected an options object such as { database: 'data/jobs.db' } ({} for the defaults); got ${value === undefined ? 'undefined' : shownValue(value)}`,
   invalidOptions: (problems: string[]) =>
     `Invalid ZapJobsModule options:\n  - ${problems.join('\n  - ')}`,
   schemaNotMigrated: (pending: string[]) =>

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { InvalidOptionsError } from '../errors/errors.js';
+import { messages } from '../errors/messages.js';
 import { parseDuration } from '../util/duration.js';
 import type { ZapJobsModuleOptions } from './zapjobs-options.interface.js';
 import type { ResolvedZapJobsOptions } from './resolved-options.js';
@@ -42,8 +43,10 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
 const RETRY_POLICY_KEYS = ['initialDelay', 'multiplier', 'maxDelay', 'jitter'];
 
 export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsOptions {
-  // A forRootAsync factory may return null: the defaults apply, as for undefined.
-  raw ??= {};
+  // null is never "no options": a config lookup that found nothing would start on the defaults unnoticed.
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidOptionsError([messages.optionsNotObject('ZapJobsModule options', raw)]);
+  }
   const input = raw as Record<string, unknown>;
   const schema = plainToInstance(ZapJobsOptionsSchema, input);
   const problems = flatten(validateSync(schema, { forbidUnknownValues: false }));

@@ -2,24 +2,59 @@ import { InvalidPayloadError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 
 /**
+ * Objects JSON.stringify turns into {} (or an index-keyed object) without a word: a Map's entries, a
+ * Set's values, a typed array's shape, an Error's message are lost. Refused rather than stored changed.
+ * (A class instance is fine: its own fields are what JSON keeps, and a toJSON() is honoured first.)
+ */
+function lossyKind(value: object): string | undefined {
+  if (value instanceof Map) return 'a Map (use Object.fromEntries(map) or [...map])';
+  if (value instanceof Set) return 'a Set (use [...set])';
+  if (value instanceof WeakMap) return 'a WeakMap';
+  if (value instanceof WeakSet) return 'a WeakSet';
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor?.name ?? 'typed array'} (use Array.from(...) or a base64 string)`;
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
+    return 'an ArrayBuffer (use a base64 string)';
+  }
+  if (value instanceof Error) return 'an Error (store its message)';
+  if (value instanceof RegExp) return 'a RegExp (use its source)';
+  if (value instanceof Promise) return 'a Promise (await it first)';
+  return undefined;
+}
+
+/** Where `key` of `holder` is, from the path of `holder`: 'input.tags', 'input.items[2]'. */
+function childPath(parent: string, holder: unknown, key: string): string {
+  if (key === '') return parent;
+  return Array.isArray(holder) ? `${parent}[${key}]` : `${parent}.${key}`;
+}
+
+/**
  * Serialises a value for a JSON column, refusing what JSON would silently change or drop
- * (functions, symbols, BigInt, cycles) and anything over `maxBytes`.
+ * (functions, symbols, Map, Set, typed arrays and the like, BigInt, cycles) and anything over
+ * `maxBytes`. Errors name the path of the bad value, from `what`'s first word ('input of job x'
+ * -> 'input.tags is a Map').
  */
 export function toJson(value: unknown, what: string, maxBytes = Infinity): string | null {
   if (value === undefined) return null;
+  const root = what.split(' ')[0] || 'value';
+  const paths = new WeakMap<object, string>();
   let json: string | undefined;
   try {
-    // JSON.stringify would drop a nested function or symbol without a word: refuse it instead.
-    json = JSON.stringify(value, (key, item: unknown) => {
+    json = JSON.stringify(value, function (this: unknown, key: string, item: unknown) {
+      const path = childPath(key === '' ? root : (paths.get(this as object) ?? root), this, key);
       const type = typeof item;
       if (type === 'function' || type === 'symbol') {
-        throw new InvalidPayloadError(messages.notJson(what, `${key === '' ? 'the value' : `'${key}'`} is a ${type}`));
+        throw new InvalidPayloadError(messages.notJson(what, `${path} is a ${type}`));
+      }
+      if (item !== null && type === 'object') {
+        const lossy = lossyKind(item as object);
+        if (lossy !== undefined) throw new InvalidPayloadError(messages.notJson(what, `${path} is ${lossy}`));
+        paths.set(item as object, path);
       }
       return item;
     });
   } catch (error) {
     if (error instanceof InvalidPayloadError) throw error;
-    throw new InvalidPayloadError(messages.notJson(what, (error as Error).message));
+    throw new InvalidPayloadError(messages.notJson(what, (error as Error).message), { cause: error });
   }
   if (json === undefined) {
     throw new InvalidPayloadError(messages.notJson(what, `a ${typeof value} has no JSON form`));

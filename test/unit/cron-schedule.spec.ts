@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { CronTime } from 'cron';
-import { InvalidScheduleError } from '../../lib/index.js';
+import { InvalidScheduleError } from '../../lib/errors/errors.js';
 import { CronSchedule } from '../../lib/scheduler/cron-schedule.js';
 
 const at = (iso: string) => new Date(iso);
@@ -96,5 +96,34 @@ describe('CronSchedule', () => {
     const create = () => new CronSchedule('0 2 * * *', 'Mars/Olympus_Mons');
     expect(create).toThrow(InvalidScheduleError);
     expect(create).toThrow("Invalid time zone 'Mars/Olympus_Mons': ");
+  });
+
+  it.each(['0 0 30 2 *', '0 0 31 4 *'])('rejects %j, which never fires, with InvalidScheduleError keeping the cron error as cause', (expression) => {
+    let error: InvalidScheduleError | undefined;
+    try {
+      new CronSchedule(expression, 'Europe/Lisbon');
+    } catch (thrown) {
+      error = thrown as InvalidScheduleError;
+    }
+    expect(error).toBeInstanceOf(InvalidScheduleError);
+    expect(error?.message).toBe(
+      `Invalid cron expression '${expression}': it never fires (no date matches it in the next 8 years, time zone Europe/Lisbon); check the day of month against the month.`,
+    );
+    expect((error?.cause as Error)?.message).toMatch(/No execution date was found/);
+  });
+
+  it('accepts a rare but real date (29 February)', () => {
+    expect(next('0 0 29 2 *', 'UTC', '2026-03-01T00:00:00.000Z')).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('keeps the cron error as cause when an expression does not parse', () => {
+    let error: Error | undefined;
+    try {
+      new CronSchedule('61 * * * *');
+    } catch (thrown) {
+      error = thrown as Error;
+    }
+    expect(error).toBeInstanceOf(InvalidScheduleError);
+    expect(error?.cause).toBeInstanceOf(Error);
   });
 });

@@ -57,9 +57,13 @@ describe('resolveOptions defaults', () => {
     expect(resolveOptions().workerId).not.toBe(resolveOptions().workerId);
   });
 
-  it('treats undefined and null (a factory that returned nothing) as no options', () => {
+  it('treats undefined (forRoot() with no argument) as no options', () => {
     expect(resolveOptions(undefined).database).toBe('zapjobs.db');
-    expect(resolveOptions(null as unknown as ZapJobsModuleOptions).database).toBe('zapjobs.db');
+  });
+
+  it.each([null, 'jobs.db', 5, ['x']])('refuses %j instead of an options object, with InvalidOptionsError', (value) => {
+    const error = rejectionOf(value as unknown as Record<string, unknown>);
+    expect(error.message).toMatch(/ZapJobsModule options: expected an options object such as \{ database: 'data\/jobs.db' \} \(\{\} for the defaults\); got /);
   });
 
   it('keeps given values and converts durations to milliseconds', () => {
