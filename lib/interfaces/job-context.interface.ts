@@ -30,7 +30,10 @@ export interface JobContext<Input = unknown> {
   progress(value: JobProgress): Promise<void>;
 }
 
-/** A class marked with `@Job()` implements this. */
+/**
+ * A class marked with `@Job()` implements this. JobScheduler reads `Input` and `Output` off the
+ * class's handle() (see JobInput and JobOutput), so `enqueue(SendEmailJob, input)` is type-checked.
+ */
 export interface JobHandler<Input = unknown, Output = unknown> {
   handle(ctx: JobContext<Input>): Promise<Output> | Output;
 }
