@@ -4,47 +4,32 @@ import { validate } from 'class-validator';
 import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
 import type { JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
-import type { AttemptControl } from './attempt-control.js';
-import { JobLogLevel } from '../storage/entities/enums.js';
-import type { ClaimedRun, NewJobLog } from '../storage/job-storage.types.js';
+import { JobLogLevel } from '../model/statuses.js';
+import type { AttemptLease, ClaimedRun, NewJobLog } from '../storage/job-storage.types.js';
 import { toJson } from '../util/json.js';
+import type { AttemptControl } from './attempt-control.js';
+import { maxAttempts } from './next-attempt.js';
+import { isInstance, safeText, toError } from './to-error.js';
 import { setLongTimeout, type LongTimeout } from '../util/timers.js';
+
+export { toError } from './to-error.js';
 
 export type AttemptOutcome =
   | { ok: true; output: unknown; outputJson: string | null; durationMs: number }
+  /** `error` is toError's plain Error: its fields are strings, whatever the handler threw. */
   | { ok: false; error: Error; durationMs: number };
 
 export interface AttemptDeps {
+  /** The attempt's hold on its run: progress is written under it, so a lost lease writes nothing. */
+  lease: AttemptLease;
   writeLog: (line: NewJobLog) => void;
-  writeProgress: (runId: string, progressJson: string) => Promise<void>;
+  writeProgress: (lease: AttemptLease, progressJson: string) => Promise<boolean>;
 }
 
-/** Whatever a handler threw, as an Error that keeps as much of it as can be said. */
-export function toError(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
-  let text: string;
-  try {
-    text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
-  } catch {
-    text = String(thrown);
-  }
-  const error = new Error(`handler threw a non-Error value: ${text}`);
-  error.name = 'NonErrorThrown';
-  return error;
-}
-
-function format(message: unknown, args: unknown[]): string {
-  const head = message instanceof Error ? message.message : String(message);
+// A handler's log line may carry anything: it is made text without ever throwing.
+function format(head: string, args: unknown[]): string {
   if (args.length === 0) return head;
-  return [head, ...args.map((arg) => (typeof arg === 'string' ? arg : safeJson(arg)))].join(' ');
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return [head, ...args.map(safeText)].join(' ');
 }
 
 /** The `ctx` of one attempt. Its logger is made on first use: most attempts never log. */
@@ -68,7 +53,7 @@ class AttemptContext implements JobContext<unknown> {
     this.runId = run.id;
     this.jobTypeId = run.jobTypeId;
     this.attempt = run.attemptNumber;
-    this.maxAttempts = (run.maxRetries ?? job.maxRetries) + 1;
+    this.maxAttempts = maxAttempts(run, job);
     this.queue = run.queue;
     this.correlationId = run.correlationId;
     this.parentRunId = run.parentRunId;
@@ -82,21 +67,24 @@ class AttemptContext implements JobContext<unknown> {
     return (this.jobLogger ??= makeLogger(this.job, this.runId, this.attempt, this.deps));
   }
 
-  progress(value: JobProgress): Promise<void> {
-    return this.deps.writeProgress(this.runId, toJson(value, 'progress') as string);
+  async progress(value: JobProgress): Promise<void> {
+    // Fenced on the lease: a report from an attempt that timed out, was cancelled or was
+    // recovered (false here) must not overwrite the progress of the run's current attempt.
+    await this.deps.writeProgress(this.deps.lease, toJson(value, 'progress') as string);
   }
 }
 
 function makeLogger(job: RegisteredJob, runId: string, attempt: number, deps: AttemptDeps): JobLogger {
   const nestLogger = new Logger(`ZapJobs:${job.id}`);
   const line = (level: JobLogLevel, message: unknown, args: unknown[]) => {
-    const text = format(message, args);
+    const error = isInstance(message, Error) ? toError(message) : undefined;
+    const text = format(error ? error.message : safeText(message), args);
     deps.writeLog({
       runId,
       level,
       message: text,
       attemptNumber: attempt,
-      exception: message instanceof Error ? (message.stack ?? null) : null,
+      exception: error?.stack ?? null,
       category: job.id,
     });
     const forwarded = `[run ${runId} attempt ${attempt}] ${text}`;

@@ -55,6 +55,15 @@ export function safeText(value: unknown): string {
   return attempt(() => Object.prototype.toString.call(value)) ?? '[an object that cannot be read]';
 }
 
+/** The message of an Error, or a text for anything else: for log lines about caught errors. */
+export function errorMessage(value: unknown): string {
+  if (isInstance(value, Error)) {
+    const message = readString(value, 'message');
+    if (message !== undefined) return message;
+  }
+  return safeText(value);
+}
+
 /** Whatever a handler threw, as a plain Error whose name, message and stack are strings it owns. */
 export function toError(thrown: unknown): Error {
   let name = 'Error';

@@ -1,57 +1,72 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { hostname } from 'node:os';
-import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
-import { JobCancelledError, JobTimeoutError, UnrecoverableJobError, WorkerShutdownError } from '../errors/errors.js';
-import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
-import { JobLogLevel } from '../storage/entities/enums.js';
-import { JobStorage } from '../storage/job-storage.js';
-import type { ClaimedRun, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../storage/job-storage.types.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
+import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
+import { JobCancelledError, JobTimeoutError, WorkerShutdownError } from '../errors/errors.js';
+import { JobLogLevel } from '../model/statuses.js';
+import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
+import { EngineStorage } from '../storage/engine-storage.js';
+import type { AttemptLease, ClaimedRun, ClaimRequest, RunCompletion } from '../storage/job-storage.types.js';
+import { Clock } from '../util/clock.js';
+import { setLongTimeout, type LongTimeout } from '../util/timers.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
-import { retryDelay } from './backoff.js';
 import { AttemptControl } from './attempt-control.js';
 import { runAttempt, type AttemptOutcome } from './job-runner.js';
-import { setLongTimeout, type LongTimeout } from '../util/timers.js';
+import { LeaseLostError } from './lease-lost.error.js';
+import { maxAttempts, nextAttempt } from './next-attempt.js';
+import { RunCompleter } from './run-completer.js';
+import { capText, errorMessage, isInstance, MAX_MESSAGE_LENGTH } from './to-error.js';
 
-interface ActiveRun {
+/** One attempt this worker executes: its lease is what every write of its outcome is fenced on. */
+interface Attempt {
   run: ClaimedRun;
   job: RegisteredJob;
+  lease: AttemptLease;
   control: AttemptControl;
   done: Promise<void>;
   /** Its slot was refilled by the flush that committed it. */
-  refilled?: boolean;
+  refilled: boolean;
 }
 
 /**
  * Claims runs in batches up to the free slots and runs them. Idle, it sleeps until a local enqueue
- * wakes it or pollInterval passes (runs enqueued by other processes). Successful attempts are
- * committed in groups: every completion of one turn of the event loop in one transaction, with the
- * log lines buffered meanwhile. A crash between a handler's return and that commit leaves the run
- * Running, and the stale-run recovery runs it again: at-least-once, never lost.
+ * wakes it or pollInterval passes (runs enqueued by other processes). Outcomes are recorded by the
+ * RunCompleter, which commits successful attempts in groups and claims the slots they free in the
+ * same transaction. A crash between a handler's return and that commit leaves the run Running,
+ * and the stale-run recovery runs it again: at-least-once, never lost.
  */
 @Injectable()
 export class WorkerPool {
   private readonly logger = new Logger('ZapJobs');
-  private readonly active = new Map<string, ActiveRun>();
+  /** The attempt this worker holds of each run: what counts against the concurrency. */
+  private readonly active = new Map<string, Attempt>();
+  /** Every attempt still settling, superseded ones included: what stop() drains. */
+  private readonly attempts = new Set<Attempt>();
+  private readonly completer: RunCompleter;
   private loopDone: Promise<void> | undefined;
   private stopping = false;
   private woken = false;
   private wakeUp: (() => void) | undefined;
-  private completions: Array<{ active: ActiveRun; completion: RunCompletion; output: unknown }> = [];
-  private logs: NewJobLog[] = [];
-  private flushScheduled = false;
-  private flushing: Promise<void> = Promise.resolve();
-  /** Slots a completion flush is claiming for right now. */
-  private reserved = 0;
   private jobTypeIds: string[] = [];
   private unlisten: () => Promise<void> = async () => undefined;
 
   constructor(
-    private readonly storage: JobStorage,
+    private readonly storage: EngineStorage,
     private readonly registry: JobRegistry,
     private readonly events: ZapJobsEvents,
+    private readonly clock: Clock,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
-  ) {}
+  ) {
+    this.completer = new RunCompleter(
+      storage,
+      {
+        claimFor: (completing) => this.claimRequest(this.stopping ? 0 : this.freeSlotsAfter(completing)),
+        execute: (runs) => {
+          for (const run of runs) this.execute(run);
+        },
+      },
+      this.logger,
+    );
+  }
 
   get workerId(): string {
     return this.options.workerId;
@@ -66,22 +81,21 @@ export class WorkerPool {
     return [...this.active.keys()];
   }
 
+  /** The leases of the attempts this worker is executing now. */
+  heldLeases(): AttemptLease[] {
+    return [...this.active.values()].map((attempt) => attempt.lease);
+  }
+
+  /** Starts claiming. The heartbeat row must exist first (HeartbeatService.start), so no live run looks orphaned. */
   async start(): Promise<void> {
     if (this.loopDone) return;
     this.stopping = false;
-    this.abandoned = false;
-    // The heartbeat row exists before the first claim, so no live run ever looks orphaned.
-    await this.storage.updateHeartbeat(this.workerId, {
-      hostname: hostname(),
-      pid: process.pid,
-      queues: this.options.queues,
-      concurrency: this.options.concurrency,
-      runningRunIds: [],
-    });
+    this.completer.reset();
+    this.jobTypeIds = this.registry.ids();
     this.loopDone = this.loop();
     // Wake-ups from other processes (PostgreSQL NOTIFY); polling stays as the fallback.
-    this.unlisten = await this.storage.listen(() => this.notify()).catch((error) => {
-      this.logger.warn(`Listening for wake-ups failed, polling only: ${(error as Error).message}`);
+    this.unlisten = await this.storage.listen(() => this.notify()).catch((error: unknown) => {
+      this.logger.warn(`Listening for wake-ups failed, polling only: ${errorMessage(error)}`);
       return async () => undefined;
     });
   }
@@ -92,11 +106,19 @@ export class WorkerPool {
     this.wakeUp?.();
   }
 
-  /** Aborts a run this worker executes (cancel, or a claim lost to another worker). */
+  /** Aborts the attempt this worker executes of a run (cancel, or a lease lost to recovery). */
   abort(runId: string, reason: Error): boolean {
-    const active = this.active.get(runId);
-    if (!active) return false;
-    active.control.abort(reason);
+    const attempt = this.active.get(runId);
+    if (!attempt) return false;
+    attempt.control.abort(reason);
+    return true;
+  }
+
+  /** Aborts that attempt only: a newer attempt of the same run (claimed again here) goes on. */
+  abortAttempt(lease: AttemptLease, reason: Error): boolean {
+    const attempt = this.active.get(lease.runId);
+    if (!attempt || attempt.lease.attempt !== lease.attempt) return false;
+    attempt.control.abort(reason);
     return true;
   }
 
@@ -110,46 +132,55 @@ export class WorkerPool {
     this.notify();
     await this.unlisten();
     await this.loopDone;
-    const drained = Promise.all([...this.active.values()].map((a) => a.done));
-    let timer: LongTimeout | undefined;
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setLongTimeout(() => resolve(true), timeoutMs))),
-    ]);
-    timer?.clear();
-    if (timedOut && this.active.size > 0) {
-      const unfinished = [...this.active.values()];
-      const ids = unfinished.map((a) => a.run.id);
-      for (const a of unfinished) a.control.abort(new WorkerShutdownError());
+    const timedOut = await this.drain(timeoutMs);
+    if (timedOut && this.attempts.size > 0) {
+      const unfinished = [...this.attempts];
+      const leases = this.heldLeases();
+      for (const attempt of unfinished) attempt.control.abort(new WorkerShutdownError());
       try {
-        const released = await this.storage.releaseRuns(this.workerId, ids);
+        const released = await this.storage.releaseRuns(leases);
         this.logger.warn(`Shutdown: ${released} unfinished run(s) returned to the queue after ${timeoutMs} ms`);
       } catch (error) {
-        this.logger.error(`Shutdown: could not return runs ${ids.join(', ')} to the queue: ${(error as Error).message}`);
+        this.logger.error(`Shutdown: could not return runs ${leases.map((l) => l.runId).join(', ')} to the queue: ${errorMessage(error)}`);
       }
-      this.abandon();
-      await Promise.all(unfinished.map((a) => a.done));
+      // The attempts may be waiting on a database that does not answer: give up their writes.
+      this.completer.abandon();
+      await Promise.all(unfinished.map((attempt) => attempt.done));
     }
-    await this.flush();
-    if (this.completions.length) this.abandon();
+    await this.completer.flush();
+    if (this.completer.pending) this.completer.abandon();
     this.loopDone = undefined;
   }
 
+  /** True when attempts were still running after `timeoutMs`. Attempts a last flush claimed are waited for too. */
+  private async drain(timeoutMs: number): Promise<boolean> {
+    let timer: LongTimeout | undefined;
+    const timeout = new Promise<true>((resolve) => (timer = setLongTimeout(() => resolve(true), timeoutMs)));
+    try {
+      while (this.attempts.size > 0) {
+        const settled = Promise.all([...this.attempts].map((attempt) => attempt.done)).then(() => false as const);
+        if (await Promise.race([settled, timeout])) return true;
+      }
+      return false;
+    } finally {
+      timer?.clear();
+    }
+  }
+
   private async loop(): Promise<void> {
-    this.jobTypeIds = this.registry.ids();
     let failures = 0;
     while (!this.stopping) {
-      const free = this.options.concurrency - this.active.size - this.reserved;
-      let claimed: ClaimedRun[] = [];
+      const free = this.options.concurrency - this.active.size - this.completer.reserved;
       if (free > 0) {
+        let claimed: ClaimedRun[];
         try {
-          claimed = await this.storage.claim(this.options.queues, this.workerId, free, this.jobTypeIds);
+          claimed = await this.storage.claim(this.claimRequest(free));
           failures = 0;
         } catch (error) {
           // The database is busy or gone: back off (up to 30 s) and try again; nothing is lost.
           failures++;
           const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
-          this.logger.error(`Claiming runs failed (attempt ${failures}, next in ${delay} ms): ${(error as Error).message}`);
+          this.logger.error(`Claiming runs failed (attempt ${failures}, next in ${delay} ms): ${errorMessage(error)}`);
           await this.idle(delay);
           continue;
         }
@@ -159,6 +190,16 @@ export class WorkerPool {
       }
       await this.idle(this.options.pollInterval);
     }
+  }
+
+  private claimRequest(limit: number): ClaimRequest {
+    return { queues: this.options.queues, workerId: this.workerId, limit, jobTypeIds: this.jobTypeIds };
+  }
+
+  /** Slots free once these completions are committed: only those of current attempts free one. */
+  private freeSlotsAfter(completing: readonly RunCompletion[]): number {
+    const freed = completing.filter((c) => this.active.get(c.runId)?.lease.attempt === c.attempt).length;
+    return Math.max(0, this.options.concurrency - (this.active.size - freed) - this.completer.reserved);
   }
 
   /** Waits for notify() or `ms`, whichever comes first. */
@@ -183,209 +224,104 @@ export class WorkerPool {
 
   private execute(run: ClaimedRun): void {
     const job = this.registry.get(run.jobTypeId) as RegisteredJob;
-    const control = new AttemptControl();
-    const active = { run, job, control } as ActiveRun;
-    this.active.set(run.id, active);
+    const lease: AttemptLease = { runId: run.id, workerId: this.workerId, attempt: run.attemptNumber };
+    const attempt = { run, job, lease, control: new AttemptControl(), refilled: false } as Attempt;
+    const previous = this.active.get(run.id);
+    if (previous) {
+      // Claimed again while an older attempt of it still runs here: the run was recovered while
+      // this worker looked dead (its event loop blocked past staleAfter). The old attempt lost
+      // its lease: it is aborted, and storage fences whatever it still tries to write.
+      previous.control.abort(new LeaseLostError(run.id, previous.lease.attempt));
+      this.logger.warn(`Run ${run.id}: attempt ${previous.lease.attempt} lost its lease to attempt ${run.attemptNumber}; aborted`);
+    }
+    this.active.set(run.id, attempt);
+    this.attempts.add(attempt);
     if (this.events.listening('started')) {
       this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId });
     }
-    active.done = runAttempt(job, run, control, {
-      writeLog: (line) => this.bufferLog(line),
-      writeProgress: (runId, progressJson) => this.storage.updateRun(runId, { progressJson }),
+    attempt.done = runAttempt(job, run, attempt.control, {
+      lease,
+      writeLog: (line) => this.completer.log(line),
+      writeProgress: (held, progressJson) => this.storage.writeProgress(held, progressJson),
     })
-      .then((outcome) => this.settle(active, outcome))
-      .catch((error) => this.logger.error(`Settling run ${run.id} failed: ${(error as Error).message}`))
+      .then((outcome) => this.settle(attempt, outcome))
+      .catch((error: unknown) => this.lastResort(attempt, error))
       .finally(() => {
-        this.active.delete(run.id);
+        this.release(attempt);
         // A completion's slot was refilled by its flush; any other ending frees a slot for the loop.
-        if (!active.refilled) this.notify();
+        if (!attempt.refilled) this.notify();
       });
   }
 
-  private async settle(active: ActiveRun, outcome: AttemptOutcome): Promise<void> {
-    const { run, job } = active;
+  /** Forgets an attempt; the run's slot goes only if this attempt still holds it. */
+  private release(attempt: Attempt): void {
+    this.attempts.delete(attempt);
+    if (this.active.get(attempt.run.id) === attempt) this.active.delete(attempt.run.id);
+  }
+
+  private async settle(attempt: Attempt, outcome: AttemptOutcome): Promise<void> {
+    const { run, job, lease, control } = attempt;
     if (outcome.ok) {
-      const committed = new Promise<void>((resolve) => {
-        this.completions.push({
-          active,
-          output: outcome.output,
-          completion: {
-            runId: run.id,
-            workerId: this.workerId,
-            outputJson: outcome.outputJson,
-            completedAt: new Date(),
-            durationMs: outcome.durationMs,
-          },
-        });
-        this.scheduleFlush(resolve);
+      const completion = { ...lease, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs };
+      return this.completer.complete(completion, (held) => {
+        this.release(attempt);
+        attempt.refilled = true;
+        if (!held || !this.events.listening('completed')) return;
+        const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
+        this.events.emit('completed', { ...event, output: outcome.output, durationMs: outcome.durationMs });
       });
-      return committed;
     }
-    const control = active.control;
-    if (control.aborted && !(control.reason instanceof JobTimeoutError)) {
-      // Shutdown: stop() returned the run to the queue. Cancel, or a claim lost to stale-run
+    if (control.aborted && !isInstance(control.reason, JobTimeoutError)) {
+      // Shutdown: stop() returned the run to the queue. Cancel, or a lease lost to stale-run
       // recovery: the row already says what happened; this worker records nothing over it.
-      if (control.reason instanceof JobCancelledError) {
+      if (isInstance(control.reason, JobCancelledError)) {
         this.events.emit('cancelled', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber });
       }
       return;
     }
-    const error = outcome.error;
-    const maxAttempts = (run.maxRetries ?? job.maxRetries) + 1;
-    const retry = run.attemptNumber < maxAttempts && !(error instanceof UnrecoverableJobError);
-    const retryAt = retry ? new Date(Date.now() + retryDelay(job.retryPolicy, run.attemptNumber)) : null;
-    this.bufferLog({
+    const { error, durationMs } = outcome;
+    const now = this.clock.date();
+    const next = nextAttempt(run, job, error, now);
+    const retryAt = next.kind === 'retry' ? next.at : null;
+    const max = maxAttempts(run, job);
+    const ending = retryAt ? `; retry at ${retryAt.toISOString()}` : next.kind === 'unrecoverable' ? '; unrecoverable, not retried' : '; no attempts left';
+    this.completer.log({
       runId: run.id,
       level: JobLogLevel.Error,
-      message: `attempt ${run.attemptNumber} of ${maxAttempts} failed: ${error.message}` +
-        (retryAt ? `; retry at ${retryAt.toISOString()}` : '; no attempts left'),
+      message: `attempt ${run.attemptNumber} of ${max} failed: ${error.message}${ending}`,
       exception: error.stack ?? null,
       attemptNumber: run.attemptNumber,
       category: 'zapjobs',
     });
-    // The attempt's log lines, this error included, are stored before the run shows as failed.
-    await this.flush();
-    const failure = {
-      runId: run.id,
-      workerId: this.workerId,
-      errorMessage: error.message,
-      errorDetails: error.stack ?? null,
-      completedAt: new Date(),
-      durationMs: outcome.durationMs,
-      retryAt,
-    };
-    const held = await this.persist(`Recording the failure of run ${run.id}`, () => this.storage.failRun(failure));
-    if (!held) return;
-    this.logger.warn(
-      `Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${maxAttempts} failed after ${outcome.durationMs} ms: ${error.message}`,
-    );
+    const failure = { ...lease, errorMessage: error.message, errorDetails: error.stack ?? null, completedAt: now, durationMs, retryAt };
+    if (!(await this.completer.fail(failure))) return;
+    this.logger.warn(`Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${max} failed after ${durationMs} ms: ${error.message}`);
     const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
     if (retryAt) this.events.emit('retrying', { ...event, error, retryAt });
-    else this.events.emit('failed', { ...event, error, durationMs: outcome.durationMs });
+    else this.events.emit('failed', { ...event, error, durationMs });
   }
 
-  private bufferLog(line: NewJobLog): void {
-    this.logs.push(line);
-    this.scheduleFlush();
-  }
-
-  private readonly waiters: Array<() => void> = [];
-
-  /** Group commit: everything buffered during this turn of the event loop goes in one flush. */
-  private scheduleFlush(onCommitted?: () => void): void {
-    if (onCommitted) this.waiters.push(onCommitted);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    });
-  }
-
-  private flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow());
-    return this.flushing;
-  }
-
-  private async flushNow(): Promise<void> {
-    const logs = this.logs;
-    const completions = this.completions;
-    const waiters = this.waiters.splice(0);
-    this.logs = [];
-    this.completions = [];
-    if (logs.length) {
-      try {
-        await this.storage.addLogs(logs);
-      } catch (error) {
-        // Kept for the next flush (within reason): a database hiccup should not lose the lines.
-        if (this.logs.length + logs.length <= 10_000) this.logs.unshift(...logs);
-        this.logger.error(`Writing ${logs.length} job log line(s) failed: ${(error as Error).message}`);
-      }
-    }
-    if (completions.length === 0) {
-      for (const resolve of waiters) resolve();
-      return;
-    }
-    // The slots these completions free are refilled in the same transaction; they are reserved
-    // meanwhile so that the poll loop does not claim for them too.
-    const refill = this.stopping ? 0 : Math.max(0, this.options.concurrency - (this.active.size - completions.length) - this.reserved);
-    this.reserved += refill;
-    let result: CompleteAndClaimResult;
+  /**
+   * settle() threw, which it should never do: the attempt still ends, as a failure recorded under
+   * its lease (a no-op if its outcome was recorded after all), so neither the run nor the slot
+   * stays held for ever.
+   */
+  private async lastResort(attempt: Attempt, thrown: unknown): Promise<void> {
     try {
-      result = await this.storage.completeAndClaim(
-        completions.map((c) => c.completion),
-        { queues: this.options.queues, workerId: this.workerId, limit: refill, jobTypeIds: this.jobTypeIds },
-      );
-      this.flushFailures = 0;
-    } catch (error) {
-      // Kept and retried until the database answers: a completion is never dropped while this
-      // worker lives (its heartbeat would keep the run Running forever). If the process dies
-      // first, stale-run recovery runs the job again: at-least-once.
-      this.completions.unshift(...completions);
-      this.waiters.unshift(...waiters);
-      this.retryFlushLater(`Committing ${completions.length} completion(s) failed`, error);
-      return;
-    } finally {
-      this.reserved -= refill;
-    }
-    const held = new Set(result.completed);
-    for (const { active, completion, output } of completions) {
-      this.active.delete(completion.runId);
-      active.refilled = true;
-      if (!held.has(completion.runId) || !this.events.listening('completed')) continue;
-      this.events.emit('completed', {
-        runId: completion.runId,
-        jobTypeId: active.run.jobTypeId,
-        queue: active.run.queue,
-        attempt: active.run.attemptNumber,
-        output,
-        durationMs: completion.durationMs,
+      const reason = errorMessage(thrown);
+      this.logger.error(`Settling run ${attempt.run.id} attempt ${attempt.lease.attempt} failed: ${reason}; recording it as failed`);
+      const now = this.clock.date();
+      const next = nextAttempt(attempt.run, attempt.job, thrown, now);
+      await this.completer.fail({
+        ...attempt.lease,
+        errorMessage: capText(`the attempt's outcome could not be recorded: ${reason}`, MAX_MESSAGE_LENGTH),
+        errorDetails: null,
+        completedAt: now,
+        durationMs: 0,
+        retryAt: next.kind === 'retry' ? next.at : null,
       });
+    } catch (error) {
+      this.logger.error(`Run ${attempt.run.id}: recording the failure failed too: ${errorMessage(error)}`);
     }
-    for (const run of result.claimed) this.execute(run);
-    for (const resolve of waiters) resolve();
-  }
-
-  private flushFailures = 0;
-  private flushRetry: NodeJS.Timeout | undefined;
-
-  private retryFlushLater(what: string, error: unknown): void {
-    this.flushFailures++;
-    const delay = Math.min(5000, 50 * 2 ** Math.min(this.flushFailures, 7));
-    this.logger.error(`${what} (try ${this.flushFailures}, again in ${delay} ms): ${(error as Error).message}`);
-    if (this.flushRetry || this.abandoned) return;
-    this.flushRetry = setTimeout(() => {
-      this.flushRetry = undefined;
-      this.scheduleFlush();
-    }, delay);
-  }
-
-  /** Set when stop() gives up on the database: pending writes are dropped, runs recovered elsewhere. */
-  private abandoned = false;
-
-  /** Retries a state change until the database takes it (or stop() gives up). */
-  private async persist<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
-    for (let failures = 1; ; failures++) {
-      try {
-        return await write();
-      } catch (error) {
-        if (this.abandoned) return undefined;
-        const delay = Math.min(5000, 50 * 2 ** Math.min(failures, 7));
-        this.logger.error(`${what} failed (try ${failures}, again in ${delay} ms): ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  }
-
-  /** Gives up pending writes at the end of a shutdown whose database is unreachable. */
-  private abandon(): void {
-    this.abandoned = true;
-    clearTimeout(this.flushRetry);
-    this.flushRetry = undefined;
-    const lost = this.completions.length;
-    this.completions = [];
-    for (const resolve of this.waiters.splice(0)) resolve();
-    if (lost) this.logger.warn(`Shutdown: ${lost} completion(s) could not be stored; their runs will be recovered and run again`);
   }
 }
-

@@ -1,0 +1,194 @@
+import type { Logger } from '@nestjs/common';
+import type { EngineStorage } from '../storage/engine-storage.js';
+import type {
+  ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion, RunFailure,
+} from '../storage/job-storage.types.js';
+import { errorMessage } from './to-error.js';
+
+/** What the completer needs from the pool it records outcomes for. */
+export interface CompleterHost {
+  /**
+   * The claim that rides along with a flush committing these successful attempts: for the slots
+   * they free (limit 0 while stopping). The completer reserves `limit` slots meanwhile.
+   */
+  claimFor(completing: readonly RunCompletion[]): ClaimRequest;
+  /** Starts the runs a flush claimed, after every committed completion was settled. */
+  execute(runs: ClaimedRun[]): void;
+}
+
+interface PendingCompletion {
+  completion: RunCompletion;
+  /** Told in the flush that committed it: held is false when the lease had been lost meanwhile. */
+  committed: (held: boolean) => void;
+  /** Resolves complete()'s promise (after the commit, or when a shutdown gives up). */
+  resolve: () => void;
+}
+
+/** Log lines kept across failed flushes before new ones are dropped: a hiccup loses nothing, an outage stays bounded. */
+const MAX_KEPT_LOG_LINES = 10_000;
+
+/**
+ * Records what attempts did, in groups: every completion and log line of one turn of the event
+ * loop goes to the database in one flush, and the slots the completions free are claimed again
+ * in the same transaction (completeAndClaim). A flush the database refuses is kept and retried
+ * until it is taken, so a completion is never dropped while the worker lives; if the process dies
+ * first, stale-run recovery runs the job again (at-least-once). Model: riverqueue/river's
+ * internal/jobcompleter.
+ */
+export class RunCompleter {
+  /** Slots a flush is claiming for right now: the poll loop leaves them alone. */
+  reserved = 0;
+  private completions: PendingCompletion[] = [];
+  private logs: NewJobLog[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private flushFailures = 0;
+  private flushRetry: NodeJS.Timeout | undefined;
+  /** Set when a shutdown gives up on the database: pending writes are dropped, runs recovered elsewhere. */
+  private abandoned = false;
+
+  constructor(
+    private readonly storage: EngineStorage,
+    private readonly host: CompleterHost,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Successful attempts waiting for their commit. */
+  get pending(): number {
+    return this.completions.length;
+  }
+
+  /** Ready for a new start of the pool. */
+  reset(): void {
+    this.abandoned = false;
+    this.flushFailures = 0;
+  }
+
+  /** Buffers a successful attempt; resolves once it is committed (or a shutdown gave up on it). */
+  complete(completion: RunCompletion, committed: (held: boolean) => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.completions.push({ completion, committed, resolve });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Buffers a log line for the next flush. */
+  log(line: NewJobLog): void {
+    this.logs.push(line);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Records a failed attempt, after the lines buffered so far (its error line included): the logs
+   * of an attempt are stored before the run shows as failed. Retried until the database takes it;
+   * false when the lease was no longer held, undefined when a shutdown gave up.
+   */
+  async fail(failure: RunFailure): Promise<boolean | undefined> {
+    await this.flush();
+    return this.persist(`Recording the failure of run ${failure.runId}`, () => this.storage.failRun(failure));
+  }
+
+  /** Writes everything buffered now; resolves when that flush (and any before it) is done. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow());
+    return this.flushing;
+  }
+
+  /** Gives up pending writes at the end of a shutdown whose database is unreachable. */
+  abandon(): void {
+    this.abandoned = true;
+    clearTimeout(this.flushRetry);
+    this.flushRetry = undefined;
+    const lost = this.completions.splice(0);
+    for (const pending of lost) pending.resolve();
+    if (lost.length) this.logger.warn(`Shutdown: ${lost.length} completion(s) could not be stored; their runs will be recovered and run again`);
+  }
+
+  /** Group commit: everything buffered during this turn of the event loop goes in one flush. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flushNow(): Promise<void> {
+    const logs = this.logs;
+    const completions = this.completions;
+    this.logs = [];
+    this.completions = [];
+    if (logs.length) await this.writeLogs(logs);
+    if (completions.length === 0) return;
+    const committing = completions.map((c) => c.completion);
+    const next = this.host.claimFor(committing);
+    this.reserved += next.limit;
+    let result: CompleteAndClaimResult;
+    try {
+      result = await this.storage.completeAndClaim(committing, next);
+      this.flushFailures = 0;
+    } catch (error) {
+      // Kept and retried until the database answers: dropped, a completion would leave its run
+      // Running under a live heartbeat for ever.
+      this.completions.unshift(...completions);
+      this.retryLater(`Committing ${completions.length} completion(s) failed`, error);
+      return;
+    } finally {
+      this.reserved -= next.limit;
+    }
+    const held = new Set(result.completed);
+    for (const pending of completions) this.settle(pending, held.has(pending.completion.runId));
+    this.host.execute(result.claimed);
+    for (const pending of completions) pending.resolve();
+  }
+
+  private async writeLogs(logs: NewJobLog[]): Promise<void> {
+    try {
+      await this.storage.addLogs(logs);
+    } catch (error) {
+      // Kept for the next flush (within reason): a database hiccup should not lose the lines.
+      if (this.logs.length + logs.length <= MAX_KEPT_LOG_LINES) this.logs.unshift(...logs);
+      this.logger.error(`Writing ${logs.length} job log line(s) failed: ${errorMessage(error)}`);
+    }
+  }
+
+  /** A host callback never breaks the flush: the other completions still settle and claims still start. */
+  private settle(pending: PendingCompletion, held: boolean): void {
+    try {
+      pending.committed(held);
+    } catch (error) {
+      this.logger.error(`Settling the completion of run ${pending.completion.runId} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private retryLater(what: string, error: unknown): void {
+    this.flushFailures++;
+    const delay = backoff(this.flushFailures);
+    this.logger.error(`${what} (try ${this.flushFailures}, again in ${delay} ms): ${errorMessage(error)}`);
+    if (this.flushRetry || this.abandoned) return;
+    this.flushRetry = setTimeout(() => {
+      this.flushRetry = undefined;
+      this.scheduleFlush();
+    }, delay);
+  }
+
+  /** Retries a state change until the database takes it (or a shutdown gives up). */
+  private async persist<T>(what: string, write: () => Promise<T>): Promise<T | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (this.abandoned) return undefined;
+        const delay = backoff(failures);
+        this.logger.error(`${what} failed (try ${failures}, again in ${delay} ms): ${errorMessage(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+/** 100 ms, doubling, up to 5 s: quick through a hiccup, gentle through an outage. */
+function backoff(failures: number): number {
+  return Math.min(5000, 50 * 2 ** Math.min(failures, 7));
+}
