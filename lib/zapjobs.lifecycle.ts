@@ -4,13 +4,15 @@ import {
 import type { DataSource } from 'typeorm';
 import { JobExplorer } from './discovery/job-explorer.js';
 import type { RegisteredJob } from './discovery/job-registry.js';
+import { HeartbeatService } from './maintenance/heartbeat.service.js';
 import { MaintenanceService } from './maintenance/maintenance.service.js';
+import { ScheduleType } from './model/statuses.js';
 import type { ResolvedZapJobsOptions } from './options/resolved-options.js';
-import { ScheduleType } from './storage/entities/enums.js';
-import { JobStorage } from './storage/job-storage.js';
-import type { JobDefinitionInput } from './storage/job-storage.types.js';
 import { nextTick } from './scheduler/next-tick.js';
 import { RecurringScheduler } from './scheduler/recurring-scheduler.js';
+import { EngineStorage } from './storage/engine-storage.js';
+import type { JobDefinitionInput } from './storage/job-storage.types.js';
+import { Clock } from './util/clock.js';
 import { toJson } from './util/json.js';
 import { WorkerPool } from './worker/worker-pool.js';
 import { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
@@ -27,10 +29,12 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     private readonly explorer: JobExplorer,
-    private readonly storage: JobStorage,
+    private readonly storage: EngineStorage,
     private readonly workers: WorkerPool,
     private readonly scheduler: RecurringScheduler,
     private readonly maintenance: MaintenanceService,
+    private readonly heartbeat: HeartbeatService,
+    private readonly clock: Clock,
     @Inject(ZAPJOBS_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
   ) {}
@@ -40,6 +44,9 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
     for (const job of jobs) await this.storage.upsertDefinition(this.definitionOf(job));
     this.scheduler.onEnqueued = () => this.workers.notify();
     if (this.options.enableWorkers) {
+      // Recovers what a previous process under this workerId held, and writes the heartbeat row,
+      // before the first claim: no run this worker holds ever looks orphaned.
+      await this.heartbeat.start();
       await this.workers.start();
       this.maintenance.start();
     }
@@ -56,7 +63,7 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
     // The heartbeat goes on while running jobs drain, so no other worker takes them for dead.
     await this.workers.stop();
     await this.maintenance.stop();
-    if (this.options.enableWorkers) await this.storage.removeHeartbeat(this.options.workerId).catch(() => undefined);
+    await this.heartbeat.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -89,7 +96,7 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
         cronExpression: job.schedule.cron ?? null,
         intervalMs: job.schedule.intervalMs ?? null,
         timezone: job.schedule.timezone ?? null,
-        nextRunAt: nextTick(job.schedule, new Date()),
+        nextRunAt: nextTick(job.schedule, this.clock.date()),
       });
     }
     return definition;

@@ -1,4 +1,4 @@
-import { ScheduleType } from '../storage/entities/enums.js';
+import { ScheduleType } from '../model/statuses.js';
 import { CronSchedule } from './cron-schedule.js';
 
 export interface ScheduleSpec {

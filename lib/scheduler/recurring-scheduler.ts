@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
-import { JobTriggerType, ScheduleType } from '../storage/entities/enums.js';
-import type { JobDefinition } from '../storage/entities/job-definition.entity.js';
-import { JobStorage } from '../storage/job-storage.js';
+import type { JobDefinition } from '../model/job-run.js';
+import { JobTriggerType, ScheduleType } from '../model/statuses.js';
+import { EngineStorage } from '../storage/engine-storage.js';
+import { Clock } from '../util/clock.js';
 import { Loop } from '../util/loop.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { nextTick, type ScheduleSpec } from './next-tick.js';
@@ -22,7 +23,8 @@ export class RecurringScheduler {
   onEnqueued: () => void = () => undefined;
 
   constructor(
-    private readonly storage: JobStorage,
+    private readonly storage: EngineStorage,
+    private readonly clock: Clock,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
   ) {
     this.loop = new Loop('Scheduler tick', () => this.delay(), () => this.tick(), this.logger);
@@ -37,7 +39,7 @@ export class RecurringScheduler {
   }
 
   /** Fires whatever is due now; returns how many runs it enqueued. Tests call it directly. */
-  async tick(now = new Date()): Promise<number> {
+  async tick(now = this.clock.date()): Promise<number> {
     const due = await this.storage.getDueSchedules(now);
     let fired = 0;
     for (const definition of due) {
@@ -77,7 +79,7 @@ export class RecurringScheduler {
       run: run
         ? {
             jobTypeId: definition.jobTypeId,
-            inputJson: definition.defaultInputJson,
+            input: definition.defaultInput ?? undefined,
             triggerType: JobTriggerType.Scheduled,
             // The tick's own time: a run per tick, and which tick it was stays visible.
             scheduledAt: due,
@@ -102,12 +104,12 @@ export class RecurringScheduler {
   }
 
   private delay(): number {
-    return Math.max(0, Math.min(this.options.pollInterval, this.nextDue - Date.now()));
+    return Math.max(0, Math.min(this.options.pollInterval, this.nextDue - this.clock.now()));
   }
 
   /** Re-reads the next tick soon (a schedule changed in this process). */
   poke(): void {
-    this.nextDue = Date.now();
+    this.nextDue = this.clock.now();
     void this.loop.runNow();
   }
 }
