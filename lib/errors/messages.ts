@@ -30,6 +30,7 @@ export const messages = {
     `${where}: expected an object such as { cron: '0 * * * *' } or { interval: '15m' }; got ${shownValue(value)}`,
   unknownKeys: (where: string, keys: string[], known: readonly string[]) =>
     `${where}: unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((key) => `'${key}'${suggestion(key, known)}`).join(', ')}; known keys: ${known.join(', ')}`,
+  invalidCron: (what: string, reason: string) => `Invalid ${what}: ${reason}`,
   cronNeverFires: (expression: string, timezone: string) =>
     `Invalid cron expression '${expression}': it never fires (no date matches it in the next 8 years, time zone ${timezone}); check the day of month against the month.`,
   optionsNotObject: (what: string, value: unknown) =>

@@ -15,7 +15,7 @@ export class CronSchedule {
     } catch (error) {
       const reason = (error as Error).message;
       const what = /timezone/i.test(reason) ? `time zone '${timezone}'` : `cron expression '${expression}'`;
-      throw new InvalidScheduleError(`Invalid ${what}: ${reason}`, { cause: error });
+      throw new InvalidScheduleError(messages.invalidCron(what, reason), { cause: error });
     }
     // '0 0 30 2 *' parses but never fires: `cron` only says so when asked for a date, as a raw
     // CronError, at the scheduler's first tick. Ask once now, so it fails where it was written.
