@@ -4,3 +4,7 @@ export const ZAPJOBS_OPTIONS = Symbol('zapjobs:options');
 export const ZAPJOBS_DATA_SOURCE = Symbol('zapjobs:data-source');
 /** Metadata key written by `@Job()`. */
 export const JOB_METADATA = 'zapjobs:job';
+/** Injection token of the chosen backend's StorageBackend descriptor. */
+export const ZAPJOBS_BACKEND = Symbol('zapjobs:backend');
+/** Injection token of the chosen backend's MigrationRunner. */
+export const ZAPJOBS_MIGRATION_RUNNER = Symbol('zapjobs:migration-runner');

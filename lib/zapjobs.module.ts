@@ -6,19 +6,19 @@ import { ZapJobsEvents } from './events/zapjobs-events.js';
 import { JobExplorer } from './discovery/job-explorer.js';
 import { JobMetadataAccessor } from './discovery/job-metadata.accessor.js';
 import { JobRegistry } from './discovery/job-registry.js';
+import { HeartbeatService } from './maintenance/heartbeat.service.js';
 import { MaintenanceService } from './maintenance/maintenance.service.js';
 import { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';
 import { resolveOptions } from './options/resolve-options.js';
 import type { ResolvedZapJobsOptions } from './options/resolved-options.js';
 import type { ZapJobsModuleOptions } from './options/zapjobs-options.interface.js';
 import { RecurringScheduler } from './scheduler/recurring-scheduler.js';
+import { backendFor, type StorageBackend } from './storage/backend.js';
+import { EngineStorage } from './storage/engine-storage.js';
 import { JobStorage } from './storage/job-storage.js';
-import { createSqliteDataSource } from './storage/sqlite/sqlite-connection.js';
-import { SqliteJobStorage } from './storage/sqlite/sqlite-job-storage.js';
-import { createPostgresDataSource, pgConnectionConfig } from './storage/postgres/postgres-connection.js';
-import { PostgresJobStorage } from './storage/postgres/postgres-job-storage.js';
+import { Clock, SystemClock } from './util/clock.js';
 import { WorkerPool } from './worker/worker-pool.js';
-import { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
+import { ZAPJOBS_BACKEND, ZAPJOBS_DATA_SOURCE, ZAPJOBS_MIGRATION_RUNNER, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
 import { ZapJobsLifecycle } from './zapjobs.lifecycle.js';
 import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.module-definition.js';
 
@@ -37,25 +37,27 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
       useFactory: (raw: ZapJobsModuleOptions) => resolveOptions(raw),
       inject: [ZAPJOBS_MODULE_OPTIONS],
     },
+    // The backend is chosen here, once; everything below asks it.
+    { provide: ZAPJOBS_BACKEND, useFactory: (options: ResolvedZapJobsOptions) => backendFor(options.storage), inject: [ZAPJOBS_OPTIONS] },
     {
       provide: ZAPJOBS_DATA_SOURCE,
-      useFactory: (options: ResolvedZapJobsOptions) =>
-        options.storage === 'postgres' ? createPostgresDataSource(options) : createSqliteDataSource(options),
-      inject: [ZAPJOBS_OPTIONS],
+      useFactory: (backend: StorageBackend, options: ResolvedZapJobsOptions) => backend.createDataSource(options),
+      inject: [ZAPJOBS_BACKEND, ZAPJOBS_OPTIONS],
     },
     {
-      provide: JobStorage,
-      useFactory: (dataSource: DataSource, options: ResolvedZapJobsOptions) =>
-        options.storage === 'postgres'
-          ? new PostgresJobStorage(dataSource, {
-              tablePrefix: options.tablePrefix,
-              schema: options.schema,
-              maxPayloadBytes: options.maxPayloadBytes,
-              listenConfig: pgConnectionConfig(options),
-            })
-          : new SqliteJobStorage(dataSource, { tablePrefix: options.tablePrefix, maxPayloadBytes: options.maxPayloadBytes }),
-      inject: [ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS],
+      provide: ZAPJOBS_MIGRATION_RUNNER,
+      useFactory: (backend: StorageBackend, dataSource: DataSource, options: ResolvedZapJobsOptions) => backend.migrationRunner(dataSource, options),
+      inject: [ZAPJOBS_BACKEND, ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS],
     },
+    { provide: Clock, useClass: SystemClock },
+    {
+      provide: EngineStorage,
+      useFactory: (backend: StorageBackend, dataSource: DataSource, options: ResolvedZapJobsOptions, clock: Clock) =>
+        backend.createStorage(dataSource, options, clock),
+      inject: [ZAPJOBS_BACKEND, ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS, Clock],
+    },
+    // Applications inject the public contract; it is the same object, typed without the engine's operations.
+    { provide: JobStorage, useExisting: EngineStorage },
     ZapJobsMigrations,
     JobMetadataAccessor,
     JobRegistry,
@@ -64,6 +66,7 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
     WorkerPool,
     RecurringScheduler,
     MaintenanceService,
+    HeartbeatService,
     JobScheduler,
     ZapJobsLifecycle,
   ],

@@ -1,26 +1,15 @@
+import type { Dialect } from './sql/dialect.js';
 import type { JobDefinitionInput } from './job-storage.types.js';
 
 type Row = Record<string, unknown>;
 
-/** How a backend spells what differs between SQLite and PostgreSQL in the definition upsert. */
-export interface UpsertDialect {
-  /** A Date as the column stores it (epoch ms on SQLite, the Date itself on PostgreSQL). */
-  time: (value: Date) => unknown;
-  /** A boolean as the column stores it (0/1 on SQLite). */
-  flag: (value: boolean) => unknown;
-  /** The stored column in ON CONFLICT DO UPDATE (PostgreSQL wants it qualified by the table). */
-  stored: (column: string) => string;
-  /** A null-safe "differs" operator: IS NOT (SQLite), IS DISTINCT FROM (PostgreSQL). */
-  differs: string;
-}
-
 /**
- * The INSERT ... ON CONFLICT DO UPDATE of a definition, shared by both backends: the values to insert
- * (column -> value) and the SET clauses. Fields left undefined keep their stored value on update;
- * next_run_at is replaced only when the schedule changed (or none is stored), so a restart neither
- * skips nor repeats a tick.
+ * The INSERT ... ON CONFLICT DO UPDATE of a definition: the values to insert (column -> value) and
+ * the SET clauses. Fields left undefined keep their stored value on update; next_run_at is replaced
+ * only when the schedule changed (or none is stored), so a restart neither skips nor repeats a tick.
+ * `table` qualifies the stored row's columns (PostgreSQL requires it in DO UPDATE).
  */
-export function definitionUpsert(input: JobDefinitionInput, now: Date, dialect: UpsertDialect): { insert: Row; updates: string[] } {
+export function definitionUpsert(input: JobDefinitionInput, now: number, d: Dialect, table: string): { insert: Row; updates: string[] } {
   const values: Row = {
     job_type_id: input.jobTypeId,
     display_name: input.displayName,
@@ -32,18 +21,18 @@ export function definitionUpsert(input: JobDefinitionInput, now: Date, dialect: 
     interval_ms: input.intervalMs,
     timezone: input.timezone,
     misfire_policy: input.misfirePolicy,
-    prevent_overlap: input.preventOverlap === undefined ? undefined : dialect.flag(input.preventOverlap),
+    prevent_overlap: input.preventOverlap === undefined ? undefined : d.bool(input.preventOverlap),
     timeout_ms: input.timeoutMs,
     max_retries: input.maxRetries,
     retry_delay_ms: input.retryDelayMs,
-    is_enabled: input.isEnabled === undefined ? undefined : dialect.flag(input.isEnabled),
+    is_enabled: input.isEnabled === undefined ? undefined : d.bool(input.isEnabled),
     default_input_json: input.defaultInputJson,
     tags: input.tags === undefined ? undefined : JSON.stringify(input.tags),
   };
   const given = Object.keys(values).filter((key) => values[key] !== undefined);
-  const insert: Row = { display_name: input.jobTypeId, created_at: dialect.time(now), updated_at: dialect.time(now), next_run_at: null };
+  const insert: Row = { display_name: input.jobTypeId, created_at: d.time(now), updated_at: d.time(now), next_run_at: null };
   for (const key of given) insert[key] = values[key];
-  if (input.nextRunAt !== undefined) insert.next_run_at = input.nextRunAt === null ? null : dialect.time(input.nextRunAt);
+  if (input.nextRunAt !== undefined) insert.next_run_at = input.nextRunAt === null ? null : d.time(input.nextRunAt.getTime());
   const updates = given.filter((key) => key !== 'job_type_id').map((key) => `${key} = excluded.${key}`);
   updates.push('updated_at = excluded.updated_at');
   if (input.nextRunAt !== undefined) {
@@ -51,9 +40,9 @@ export function definitionUpsert(input: JobDefinitionInput, now: Date, dialect: 
     // not compared (its excluded.* value is the column default, not the stored one).
     const changed = ['schedule_type', 'cron_expression', 'interval_ms', 'timezone']
       .filter((key) => given.includes(key))
-      .map((key) => `${dialect.stored(key)} ${dialect.differs} excluded.${key}`);
-    updates.push(`next_run_at = CASE WHEN ${[...changed, `${dialect.stored('next_run_at')} IS NULL`].join(' OR ')}
-      THEN excluded.next_run_at ELSE ${dialect.stored('next_run_at')} END`);
+      .map((key) => `${table}.${key} IS DISTINCT FROM excluded.${key}`);
+    updates.push(`next_run_at = CASE WHEN ${[...changed, `${table}.next_run_at IS NULL`].join(' OR ')}
+      THEN excluded.next_run_at ELSE ${table}.next_run_at END`);
   }
   return { insert, updates };
 }

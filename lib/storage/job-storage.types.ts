@@ -1,4 +1,4 @@
-import type { JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from './entities/enums.js';
+import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 
 /** A definition as code declares it; fields left undefined keep their stored value on update. */
 export interface JobDefinitionInput {
@@ -17,6 +17,7 @@ export interface JobDefinitionInput {
   maxRetries?: number | null;
   retryDelayMs?: number | null;
   isEnabled?: boolean;
+  /** Input of runs fired by the schedule or by trigger(), as JSON text (null: none). */
   defaultInputJson?: string | null;
   tags?: string[];
   /**
@@ -25,6 +26,9 @@ export interface JobDefinitionInput {
    */
   nextRunAt?: Date | null;
 }
+
+/** A new schedule for updateSchedule(): ScheduleType.None (or no cron and interval) removes it. */
+export type ScheduleUpdate = Pick<JobDefinitionInput, 'scheduleType' | 'cronExpression' | 'intervalMs' | 'timezone' | 'nextRunAt'>;
 
 /** A run to insert. */
 export interface NewJobRun {
@@ -47,11 +51,11 @@ export interface NewJobRun {
   maxRetries?: number | null;
   /** Pending (default), or Awaiting for a continuation whose parent has not finished. */
   status?: JobRunStatus.Pending | JobRunStatus.Awaiting;
-  continueOn?: 'success' | 'failure' | 'always' | null;
+  continueOn?: ContinueCondition | null;
   passParentOutput?: boolean;
 }
 
-/** Fields of a run that updateRun may change. */
+/** Fields of a run that updateRun may change (JSON fields as JSON text). */
 export interface JobRunUpdate {
   status?: JobRunStatus;
   startedAt?: Date | null;
@@ -66,6 +70,18 @@ export interface JobRunUpdate {
   scheduledAt?: Date;
   progressJson?: string | null;
   maxRetries?: number | null;
+}
+
+/**
+ * A worker's hold on one attempt of a run. Every write of the attempt's outcome is fenced on all
+ * three: once the run was recovered and claimed again (attempt + 1), even by the same worker, the
+ * old attempt's writes change nothing.
+ */
+export interface AttemptLease {
+  runId: string;
+  workerId: string;
+  /** The attempt's number, from 1. */
+  attempt: number;
 }
 
 /** What a worker gets when it claims a run: only what it needs to execute it. */
@@ -104,21 +120,19 @@ export interface HeartbeatInfo {
   concurrency?: number;
   /** The runs the worker holds now. */
   runningRunIds?: readonly string[];
+  /** Set when a worker (re)starts: a new incarnation replaces the stored start time. */
+  startedAt?: Date;
 }
 
 /** A successful attempt, committed with others in one transaction. */
-export interface RunCompletion {
-  runId: string;
-  workerId: string;
+export interface RunCompletion extends AttemptLease {
   outputJson: string | null;
   completedAt: Date;
   durationMs: number;
 }
 
 /** A failed attempt: back to the queue at retryAt, or Failed for good when retryAt is null. */
-export interface RunFailure {
-  runId: string;
-  workerId: string;
+export interface RunFailure extends AttemptLease {
   errorMessage: string;
   errorDetails: string | null;
   completedAt: Date;

@@ -1,53 +1,78 @@
-import { JobDefinition } from './entities/job-definition.entity.js';
-import { JobLog } from './entities/job-log.entity.js';
-import { JobRun } from './entities/job-run.entity.js';
-import { WorkerHeartbeat } from './entities/worker-heartbeat.entity.js';
-import type { JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from './entities/enums.js';
+import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
+import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
+import type { Dialect } from './sql/dialect.js';
+import type { Row } from './sql/executor.js';
 import type { ClaimedRun } from './job-storage.types.js';
 
 /**
- * Raw rows (snake_case) to entities, for both backends: SQLite gives epoch-ms integers and 0/1,
- * PostgreSQL gives Dates, booleans and int8 as strings; JSON columns are selected as text on both.
+ * Raw rows (snake_case) to the run model, for both backends: SQLite gives epoch-ms integers and
+ * 0/1, PostgreSQL gives Dates, booleans and int8 as strings; JSON columns are read as text on both
+ * (see Dialect.jsonText) and parsed here, so the values are the same whichever backend stored them.
  */
-type Row = Record<string, unknown>;
-
 const date = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(Number(value)));
 const num = (value: unknown): number | null => (value == null ? null : Number(value));
 const str = (value: unknown): string | null => (value == null ? null : String(value));
 const flag = (value: unknown): boolean => value === true || value === 1 || value === '1' || value === 't';
+const parsed = (value: unknown): unknown => (value == null ? null : JSON.parse(String(value)));
 const list = (value: unknown): string[] => (value == null ? [] : (JSON.parse(String(value)) as string[]));
 
-export function rowToRun(row: Row): JobRun {
-  const run = new JobRun();
-  run.id = String(row.id);
-  run.jobTypeId = row.job_type_id as string;
-  run.status = row.status as JobRunStatus;
-  run.triggerType = row.trigger_type as JobTriggerType;
-  run.queue = row.queue as string;
-  run.priority = Number(row.priority);
-  run.inputJson = str(row.input_json);
-  run.outputJson = str(row.output_json);
-  run.scheduledAt = date(row.scheduled_at) as Date;
-  run.createdAt = date(row.created_at) as Date;
-  run.startedAt = date(row.started_at);
-  run.completedAt = date(row.completed_at);
-  run.durationMs = num(row.duration_ms);
-  run.errorMessage = str(row.error_message);
-  run.errorDetails = str(row.error_details);
-  run.workerId = str(row.worker_id);
-  run.attemptNumber = Number(row.attempt_number);
-  run.maxRetries = num(row.max_retries);
-  run.correlationId = str(row.correlation_id);
-  run.parentRunId = str(row.parent_run_id);
-  run.nextRetryAt = date(row.next_retry_at);
-  run.progressJson = str(row.progress_json);
-  run.continueOn = (row.continue_on as JobRun['continueOn']) ?? null;
-  run.passParentOutput = flag(row.pass_parent_output) ? 1 : 0;
-  return run;
+/** The column lists each table is read with: JSON columns as text. */
+export function selectLists(d: Dialect): { run: string; definition: string; log: string; heartbeat: string } {
+  const cols = (names: string, json: string[]) =>
+    names.split(/\s*,\s*/).map((name) => (json.includes(name) ? d.jsonText(name) : name)).join(', ');
+  return {
+    run: cols(
+      `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
+       started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
+       correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output`.trim(),
+      ['input_json', 'output_json', 'progress_json'],
+    ),
+    definition: cols(
+      `job_type_id, display_name, description, queue, priority, schedule_type, cron_expression, interval_ms, timezone,
+       misfire_policy, prevent_overlap, timeout_ms, max_retries, retry_delay_ms, is_enabled, default_input_json, tags,
+       last_run_at, next_run_at, last_run_status, created_at, updated_at`.trim(),
+      ['default_input_json', 'tags'],
+    ),
+    log: 'id, run_id, level, message, timestamp, category, exception, attempt_number',
+    heartbeat: cols(
+      `worker_id, hostname, pid, queues, concurrency, started_at, last_heartbeat, running_run_ids, current_job_id,
+       current_job_started_at`.trim(),
+      ['queues', 'running_run_ids'],
+    ),
+  };
 }
 
-/** The few columns a worker needs, kept as a plain object: no entity on the hot path. */
-export function rowToClaimed(row: Row): ClaimedRun {
+export function rowToRun(row: Row): JobRun {
+  return {
+    id: String(row.id),
+    jobTypeId: row.job_type_id as string,
+    status: row.status as JobRunStatus,
+    triggerType: row.trigger_type as JobTriggerType,
+    queue: row.queue as string,
+    priority: Number(row.priority),
+    input: parsed(row.input_json),
+    output: parsed(row.output_json),
+    progress: parsed(row.progress_json),
+    scheduledAt: date(row.scheduled_at) as Date,
+    createdAt: date(row.created_at) as Date,
+    startedAt: date(row.started_at),
+    completedAt: date(row.completed_at),
+    durationMs: num(row.duration_ms),
+    errorMessage: str(row.error_message),
+    errorDetails: str(row.error_details),
+    workerId: str(row.worker_id),
+    attemptNumber: Number(row.attempt_number),
+    maxRetries: num(row.max_retries),
+    correlationId: str(row.correlation_id),
+    parentRunId: str(row.parent_run_id),
+    nextRetryAt: date(row.next_retry_at),
+    continueOn: (row.continue_on as ContinueCondition | null) ?? null,
+    passParentOutput: flag(row.pass_parent_output),
+  };
+}
+
+/** The few columns a worker needs, kept as a plain object: the input stays JSON text until the attempt. */
+export function rowToClaimed(row: Row, startedAt: Date): ClaimedRun {
   return {
     id: String(row.id),
     jobTypeId: row.job_type_id as string,
@@ -58,81 +83,75 @@ export function rowToClaimed(row: Row): ClaimedRun {
     maxRetries: num(row.max_retries),
     scheduledAt: date(row.scheduled_at) as Date,
     createdAt: date(row.created_at) as Date,
-    startedAt: date(row.started_at) as Date,
+    startedAt,
     correlationId: str(row.correlation_id),
     parentRunId: str(row.parent_run_id),
     triggerType: row.trigger_type as JobTriggerType,
   };
 }
 
+/** RETURNING gives no order guarantee: claimed rows back in claim order (queue, priority, time). */
+export function claimOrder(a: Row, b: Row): number {
+  const time = (value: unknown) => (value instanceof Date ? value.getTime() : Number(value));
+  return (
+    Number(a.qi ?? 0) - Number(b.qi ?? 0) ||
+    Number(b.priority) - Number(a.priority) ||
+    time(a.scheduled_at) - time(b.scheduled_at) ||
+    time(a.created_at) - time(b.created_at)
+  );
+}
+
 export function rowToDefinition(row: Row): JobDefinition {
-  const d = new JobDefinition();
-  d.jobTypeId = row.job_type_id as string;
-  d.displayName = row.display_name as string;
-  d.description = str(row.description);
-  d.queue = row.queue as string;
-  d.priority = Number(row.priority);
-  d.scheduleType = row.schedule_type as ScheduleType;
-  d.cronExpression = str(row.cron_expression);
-  d.intervalMs = num(row.interval_ms);
-  d.timezone = str(row.timezone);
-  d.misfirePolicy = row.misfire_policy as 'once' | 'skip';
-  d.preventOverlap = flag(row.prevent_overlap);
-  d.timeoutMs = num(row.timeout_ms);
-  d.maxRetries = num(row.max_retries);
-  d.retryDelayMs = num(row.retry_delay_ms);
-  d.isEnabled = flag(row.is_enabled);
-  d.defaultInputJson = str(row.default_input_json);
-  d.tags = list(row.tags);
-  d.lastRunAt = date(row.last_run_at);
-  d.nextRunAt = date(row.next_run_at);
-  d.lastRunStatus = (row.last_run_status as JobRunStatus | null) ?? null;
-  d.createdAt = date(row.created_at) as Date;
-  d.updatedAt = date(row.updated_at) as Date;
-  return d;
+  return {
+    jobTypeId: row.job_type_id as string,
+    displayName: row.display_name as string,
+    description: str(row.description),
+    queue: row.queue as string,
+    priority: Number(row.priority),
+    scheduleType: row.schedule_type as ScheduleType,
+    cronExpression: str(row.cron_expression),
+    intervalMs: num(row.interval_ms),
+    timezone: str(row.timezone),
+    misfirePolicy: row.misfire_policy as 'once' | 'skip',
+    preventOverlap: flag(row.prevent_overlap),
+    timeoutMs: num(row.timeout_ms),
+    maxRetries: num(row.max_retries),
+    retryDelayMs: num(row.retry_delay_ms),
+    isEnabled: flag(row.is_enabled),
+    defaultInput: parsed(row.default_input_json),
+    tags: list(row.tags),
+    lastRunAt: date(row.last_run_at),
+    nextRunAt: date(row.next_run_at),
+    lastRunStatus: (row.last_run_status as JobRunStatus | null) ?? null,
+    createdAt: date(row.created_at) as Date,
+    updatedAt: date(row.updated_at) as Date,
+  };
 }
 
 export function rowToLog(row: Row): JobLog {
-  const log = new JobLog();
-  log.id = Number(row.id);
-  log.runId = String(row.run_id);
-  log.level = row.level as JobLogLevel;
-  log.message = row.message as string;
-  log.timestamp = date(row.timestamp) as Date;
-  log.category = str(row.category);
-  log.exception = str(row.exception);
-  log.attemptNumber = num(row.attempt_number);
-  return log;
+  return {
+    id: Number(row.id),
+    runId: String(row.run_id),
+    level: row.level as JobLogLevel,
+    message: row.message as string,
+    timestamp: date(row.timestamp) as Date,
+    category: str(row.category),
+    exception: str(row.exception),
+    attemptNumber: num(row.attempt_number),
+  };
 }
 
 export function rowToHeartbeat(row: Row): WorkerHeartbeat {
-  const h = new WorkerHeartbeat();
-  h.workerId = row.worker_id as string;
-  h.hostname = str(row.hostname);
-  h.pid = num(row.pid);
-  h.queues = list(row.queues);
-  h.concurrency = num(row.concurrency);
-  h.startedAt = date(row.started_at) as Date;
-  h.lastHeartbeat = date(row.last_heartbeat) as Date;
-  h.runningRunIds = list(row.running_run_ids);
-  h.currentJobId = str(row.current_job_id);
-  h.currentJobStartedAt = date(row.current_job_started_at);
-  return h;
+  return {
+    workerId: row.worker_id as string,
+    hostname: str(row.hostname),
+    pid: num(row.pid),
+    queues: list(row.queues),
+    concurrency: num(row.concurrency),
+    startedAt: date(row.started_at) as Date,
+    lastHeartbeat: date(row.last_heartbeat) as Date,
+    runningRunIds: list(row.running_run_ids),
+    currentJobId: str(row.current_job_id),
+    currentJobStartedAt: date(row.current_job_started_at),
+  };
 }
-
-/** JobRunUpdate fields: [property, column, kind]. */
-export const RUN_UPDATE_COLUMNS: ReadonlyArray<readonly [string, string, 'date' | 'json' | 'value']> = [
-  ['status', 'status', 'value'],
-  ['startedAt', 'started_at', 'date'],
-  ['completedAt', 'completed_at', 'date'],
-  ['durationMs', 'duration_ms', 'value'],
-  ['outputJson', 'output_json', 'json'],
-  ['errorMessage', 'error_message', 'value'],
-  ['errorDetails', 'error_details', 'value'],
-  ['workerId', 'worker_id', 'value'],
-  ['attemptNumber', 'attempt_number', 'value'],
-  ['nextRetryAt', 'next_retry_at', 'date'],
-  ['scheduledAt', 'scheduled_at', 'date'],
-  ['progressJson', 'progress_json', 'json'],
-  ['maxRetries', 'max_retries', 'value'],
-];

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { ZapJobsError } from '../../errors/zapjobs.error.js';
 import type { ResolvedZapJobsOptions } from '../../options/resolved-options.js';
 import { redactUrl } from '../../options/resolve-options.js';
-import { ZAPJOBS_ENTITIES } from '../entities/index.js';
+import { zapjobsEntities } from '../entities/entity-schemas.js';
 
 /** The connection settings of the `pg` driver, from the module options (for the LISTEN client too). */
 export function pgConnectionConfig(options: ResolvedZapJobsOptions): Record<string, unknown> {
@@ -24,7 +24,7 @@ export async function createPostgresDataSource(options: ResolvedZapJobsOptions):
       ? { url: options.url }
       : { host: options.host, port: options.port, username: options.username, password: options.password, database: options.database }),
     schema: options.schema,
-    entities: ZAPJOBS_ENTITIES,
+    entities: zapjobsEntities('postgres'),
     entityPrefix: options.tablePrefix,
     synchronize: false,
     migrationsRun: false,
@@ -40,6 +40,7 @@ export async function createPostgresDataSource(options: ResolvedZapJobsOptions):
     throw new ZapJobsError(
       `Could not connect to PostgreSQL at ${describeTarget(options)}: ${(error as Error).message}. ` +
         `Check the url (or host, port, username, password, database) option and that the server is running.`,
+      { cause: error },
     );
   }
   return dataSource;

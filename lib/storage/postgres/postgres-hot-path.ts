@@ -1,3 +1,5 @@
+import { conditionNotMet, releasedConditions, sqlList } from '../../model/run-rules.js';
+import { JobRunStatus } from '../../model/statuses.js';
 import type { ClaimRequest, RunCompletion } from '../job-storage.types.js';
 
 /**
@@ -6,6 +8,8 @@ import type { ClaimRequest, RunCompletion } from '../job-storage.types.js';
  * Data-modifying CTEs run in one snapshot and one implicit transaction, so the whole cycle costs a
  * single round trip, where BEGIN, five statements and COMMIT cost seven. The rows a CTE touches
  * never overlap: completions touch Running rows, continuations Awaiting ones, the claim Pending ones.
+ * Completions are fenced on their lease (run, attempt, worker). Rows of kind 'cancelled' are
+ * continuations cancelled here, whose own continuations the caller resolves next.
  */
 export interface HotPathInput {
   completions: RunCompletion[];
@@ -30,26 +34,28 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
     const ats = $(completions.map((c) => c.completedAt));
     const durations = $(completions.map((c) => c.durationMs));
     const workers = $(completions.map((c) => c.workerId));
+    const attempts = $(completions.map((c) => c.attempt));
     const now = $(input.now);
     const channel = $(input.channel);
+    const released = `ch.continue_on IN (${sqlList(releasedConditions(JobRunStatus.Completed))})`;
+    const notMet = $(conditionNotMet(JobRunStatus.Completed));
     parts.push(`done AS (
       UPDATE ${runs} AS r SET status = 'completed', output_json = c.output, completed_at = c.at, duration_ms = c.duration,
         error_message = NULL, error_details = NULL
-      FROM unnest(${ids}::uuid[], ${outputs}::jsonb[], ${ats}::timestamptz[], ${durations}::bigint[], ${workers}::text[])
-        AS c(id, output, at, duration, worker)
-      WHERE r.id = c.id AND r.status = 'running' AND r.worker_id = c.worker
+      FROM unnest(${ids}::uuid[], ${outputs}::jsonb[], ${ats}::timestamptz[], ${durations}::bigint[], ${workers}::text[],
+          ${attempts}::int[])
+        AS c(id, output, at, duration, worker, attempt)
+      WHERE r.id = c.id AND r.status = 'running' AND r.worker_id = c.worker AND r.attempt_number = c.attempt
       RETURNING r.id, r.job_type_id, r.output_json)`);
     parts.push(`children AS (
       UPDATE ${runs} AS ch SET
-        status = CASE WHEN ch.continue_on IN ('success', 'always') THEN 'pending' ELSE 'cancelled' END,
+        status = CASE WHEN ${released} THEN 'pending' ELSE 'cancelled' END,
         scheduled_at = GREATEST(ch.scheduled_at, ${now}::timestamptz),
-        completed_at = CASE WHEN ch.continue_on IN ('success', 'always') THEN NULL ELSE ${now}::timestamptz END,
-        error_message = CASE WHEN ch.continue_on IN ('success', 'always') THEN NULL
-          ELSE 'continuation condition not met: parent ended completed' END,
-        input_json = CASE WHEN ch.continue_on IN ('success', 'always') AND ch.pass_parent_output THEN d.output_json
-          ELSE ch.input_json END
+        completed_at = CASE WHEN ${released} THEN NULL ELSE ${now}::timestamptz END,
+        error_message = CASE WHEN ${released} THEN NULL ELSE ${notMet}::text END,
+        input_json = CASE WHEN ${released} AND ch.pass_parent_output THEN d.output_json ELSE ch.input_json END
       FROM done AS d WHERE ch.parent_run_id = d.id AND ch.status = 'awaiting'
-      RETURNING ch.status, ch.queue)`);
+      RETURNING ch.id, ch.status, ch.queue)`);
     parts.push(`touched AS (
       UPDATE ${definitions} AS df SET last_run_at = ${now}, last_run_status = 'completed'
       FROM (SELECT DISTINCT job_type_id FROM done) AS j WHERE df.job_type_id = j.job_type_id
@@ -96,6 +102,8 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
         NULL::timestamptz AS created_at, NULL::timestamptz AS started_at, NULL::text AS correlation_id,
         NULL::uuid AS parent_run_id, NULL::text AS trigger_type, NULL::int AS qi
       FROM done WHERE (SELECT count(*) FROM touched) >= 0 AND (SELECT count(*) FROM woken) >= 0`);
+    selects.push(`SELECT 'cancelled', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM children WHERE status = 'cancelled'`);
   }
   if (claim) {
     selects.push(`SELECT 'claimed', id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,

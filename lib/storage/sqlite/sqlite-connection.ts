@@ -4,8 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ResolvedZapJobsOptions } from '../../options/resolved-options.js';
-import { ZAPJOBS_ENTITIES } from '../entities/index.js';
-import { SQLITE_MIGRATIONS } from '../../migrations/sqlite/index.js';
+import { zapjobsEntities } from '../entities/entity-schemas.js';
 
 /** Is this a SQLite in-memory database (no file, no WAL)? */
 export function isMemoryDatabase(database: string): boolean {
@@ -24,10 +23,8 @@ export async function createSqliteDataSource(options: ResolvedZapJobsOptions): P
   const dataSource = new DataSource({
     type: 'better-sqlite3',
     database: options.database,
-    entities: ZAPJOBS_ENTITIES,
+    entities: zapjobsEntities('sqlite'),
     entityPrefix: options.tablePrefix,
-    migrations: SQLITE_MIGRATIONS,
-    migrationsTableName: `${options.tablePrefix}migrations`,
     synchronize: false,
     migrationsRun: false,
     logging: options.logging,
@@ -60,9 +57,4 @@ async function retryWhileBusy<T>(fn: () => T, timeoutMs: number): Promise<T> {
       await delay(10);
     }
   }
-}
-
-/** The better-sqlite3 handle under a DataSource: the hot path runs prepared statements on it. */
-export function rawSqlite(dataSource: DataSource): BetterSqlite3.Database {
-  return (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
 }

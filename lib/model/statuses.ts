@@ -12,9 +12,6 @@ export enum JobRunStatus {
   Awaiting = 'awaiting',
 }
 
-/** Statuses a run never leaves on its own. */
-export const FINISHED_STATUSES = [JobRunStatus.Completed, JobRunStatus.Failed, JobRunStatus.Cancelled] as const;
-
 /** What created a run. */
 export enum JobTriggerType {
   Manual = 'manual',
@@ -34,3 +31,6 @@ export enum JobLogLevel {
   Warn = 'warn',
   Error = 'error',
 }
+
+/** When a continuation runs: after its parent completes, fails (or is cancelled), or either. */
+export type ContinueCondition = 'success' | 'failure' | 'always';

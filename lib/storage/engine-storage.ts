@@ -1,0 +1,65 @@
+import type { JobDefinition } from '../model/job-run.js';
+import { JobStorage } from './job-storage.js';
+import type {
+  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, RunCompletion, RunFailure, ScheduleTickClaim,
+} from './job-storage.types.js';
+
+/**
+ * What only the engine may call: the operations that hand runs to workers and record what their
+ * attempts did. Called by hand they would corrupt state (a run completed that no worker ran), so
+ * they are not on JobStorage, the contract applications inject. Every write of an attempt's
+ * outcome is fenced on its lease (run, attempt, worker): an attempt whose run was recovered and
+ * claimed again, even by the same worker, changes nothing.
+ */
+export abstract class EngineStorage extends JobStorage {
+  /**
+   * Claims up to `limit` due runs, taking queues in the order given; within a queue by priority
+   * (highest first), then scheduled time, then creation. Each run goes to exactly one caller.
+   * With `jobTypeIds`, only runs of those job types (the handlers this worker has).
+   */
+  abstract claim(request: ClaimRequest): Promise<ClaimedRun[]>;
+  /**
+   * The worker's hot path: commits successful attempts and claims the next runs for the slots
+   * they free, in one transaction (one statement on PostgreSQL). `completed` lists the runs whose
+   * lease was still held; the others changed nothing.
+   */
+  abstract completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult>;
+  /** Records a failed attempt (retry later, or dead); false when the lease was no longer held. */
+  abstract failRun(failure: RunFailure): Promise<boolean>;
+  /** Returns held runs to the queue (shutdown); the interrupted attempt does not count. */
+  abstract releaseRuns(leases: readonly AttemptLease[]): Promise<number>;
+  /** Of the given leases, those still held: the run is Running that attempt under that worker. */
+  abstract stillHeld(leases: readonly AttemptLease[]): Promise<AttemptLease[]>;
+  /** Stores a progress report of an attempt; false (and nothing stored) when the lease is gone. */
+  abstract writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean>;
+  /**
+   * Runs held by workers silent for longer than `staleAfterMs` go back to the queue (the attempt
+   * counts), or end Failed when no attempt is left. Returns how many were recovered.
+   */
+  abstract recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number>;
+  /**
+   * Recovers, as recoverStaleRuns does, every run still Running under `workerId`: called by a
+   * worker as it starts, before it claims anything, so that whatever a previous process with the
+   * same id held when it died is not left to look alive under the new heartbeat.
+   */
+  abstract recoverWorkerRuns(workerId: string, defaultMaxRetries: number): Promise<number>;
+  /** Releases or cancels the continuations of a finished run, as their conditions say. */
+  abstract resolveContinuations(parentRunId: string): Promise<number>;
+
+  /** Enabled definitions with a schedule whose next tick is due at `now`. */
+  abstract getDueSchedules(now: Date): Promise<JobDefinition[]>;
+  /** Claims one tick by compare-and-set on next_run_at; true if this caller won it. */
+  abstract claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean>;
+  /** True when the job has a run pending or running. */
+  abstract hasActiveRun(jobTypeId: string): Promise<boolean>;
+
+  /**
+   * Subscribes to wake-ups: `onWake(queue)` is called when runs become due in another process
+   * (PostgreSQL LISTEN/NOTIFY). Backends without such a channel rely on polling: this default
+   * subscribes to nothing. Returns a function that unsubscribes.
+   */
+  async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
+    void onWake;
+    return async () => undefined;
+  }
+}

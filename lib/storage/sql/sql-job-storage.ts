@@ -1,0 +1,455 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { hostname } from 'node:os';
+import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
+import { messages } from '../../errors/messages.js';
+import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model/job-run.js';
+import { ACTIVE_STATUSES, sqlList } from '../../model/run-rules.js';
+import { JobRunStatus, ScheduleType } from '../../model/statuses.js';
+import type { Clock } from '../../util/clock.js';
+import { definitionUpsert } from '../definition-upsert.js';
+import { EngineStorage } from '../engine-storage.js';
+import type {
+  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog,
+  NewJobRun, RunCompletion, RunFailure, RunListFilter, ScheduleTickClaim, ScheduleUpdate,
+} from '../job-storage.types.js';
+import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
+import { jobTypeOf, runRow, type RunDefaults } from '../run-row.js';
+import type { Dialect } from './dialect.js';
+import type { Row, SqlExecutor, TxBody } from './executor.js';
+import { storableText } from './storable-text.js';
+import * as tx from './transitions.js';
+import { LEASE_HELD, leaseParams, type SqlContext, type Tables } from './transitions.js';
+
+export interface SqlStorageOptions {
+  tables: Tables;
+  clock: Clock;
+  /** Largest input accepted at enqueue, in bytes of JSON. */
+  maxPayloadBytes?: number;
+}
+
+/** JobRunUpdate fields: [property, column, kind]. */
+const RUN_UPDATE_COLUMNS: ReadonlyArray<readonly [keyof JobRunUpdate, string, 'time' | 'json' | 'text' | 'value']> = [
+  ['status', 'status', 'value'],
+  ['startedAt', 'started_at', 'time'],
+  ['completedAt', 'completed_at', 'time'],
+  ['durationMs', 'duration_ms', 'value'],
+  ['outputJson', 'output_json', 'json'],
+  ['errorMessage', 'error_message', 'text'],
+  ['errorDetails', 'error_details', 'text'],
+  ['workerId', 'worker_id', 'value'],
+  ['attemptNumber', 'attempt_number', 'value'],
+  ['nextRetryAt', 'next_retry_at', 'time'],
+  ['scheduledAt', 'scheduled_at', 'time'],
+  ['progressJson', 'progress_json', 'json'],
+  ['maxRetries', 'max_retries', 'value'],
+];
+
+/** Log lines per transaction: a flood of lines never holds the write lock, or the event loop, for long. */
+const LOG_CHUNK = 1000;
+
+/**
+ * The storage both backends share: every operation that is one statement, or a transaction whose
+ * rules are the same on both (see transitions.ts), written once over a Dialect and an executor. A
+ * backend adds only what it earns: the claim and completion hot path, the insert of runs and log
+ * lines, the cleanup walk, and wake-ups across processes.
+ */
+export abstract class SqlJobStorage extends EngineStorage implements SqlContext {
+  readonly t: Tables;
+  protected readonly cols: ReturnType<typeof selectLists>;
+  protected readonly clock: Clock;
+  protected readonly maxPayloadBytes: number;
+  /** jobTypeId -> queue and priority: enqueue checks the job exists without a read per call. */
+  private readonly known = new Map<string, RunDefaults>();
+
+  constructor(protected readonly exec: SqlExecutor, readonly d: Dialect, options: SqlStorageOptions) {
+    super();
+    this.t = options.tables;
+    this.cols = selectLists(d);
+    this.clock = options.clock;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? Infinity;
+  }
+
+  // ----- what each backend provides -----
+
+  /** Inserts prepared rows (see runRow) inside a transaction. */
+  abstract insertRuns(rows: unknown[][]): TxBody<void>;
+  /** Inserts log lines whose run exists, inside a transaction; returns how many. */
+  protected abstract insertLogs(logs: NewJobLog[], now: number): TxBody<number>;
+  abstract override claim(request: ClaimRequest): Promise<ClaimedRun[]>;
+  abstract override completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult>;
+  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number): Promise<number>;
+
+  /** Wakes other processes' workers for these queues when the transaction commits; none by default. */
+  // eslint-disable-next-line require-yield
+  *notify(queues: Iterable<string>): TxBody<void> {
+    void queues;
+  }
+
+  /** The same, outside a transaction. */
+  protected async wake(queues: Iterable<string>): Promise<void> {
+    await this.exec.transaction(() => this.notify(queues));
+  }
+
+  // ----- definitions -----
+
+  async getAllDefinitions(): Promise<JobDefinition[]> {
+    const found = await this.exec.read(`SELECT ${this.cols.definition} FROM ${this.t.definitions} ORDER BY display_name, job_type_id`);
+    return found.map(rowToDefinition);
+  }
+
+  async getJobDefinition(jobTypeId: string): Promise<JobDefinition | null> {
+    const [row] = await this.exec.read(`SELECT ${this.cols.definition} FROM ${this.t.definitions} WHERE job_type_id = ?`, [jobTypeId]);
+    return row ? rowToDefinition(row) : null;
+  }
+
+  async upsertDefinition(input: JobDefinitionInput): Promise<void> {
+    const { insert, updates } = definitionUpsert(input, this.clock.now(), this.d, this.t.definitions);
+    const columns = Object.keys(insert);
+    const { rows } = await this.exec.write(
+      `INSERT INTO ${this.t.definitions} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+       ON CONFLICT (job_type_id) DO UPDATE SET ${updates.join(', ')}
+       RETURNING queue, priority`,
+      columns.map((column) => insert[column]),
+    );
+    this.known.set(input.jobTypeId, { queue: rows[0].queue as string, priority: Number(rows[0].priority) });
+  }
+
+  async setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void> {
+    const { changes } = await this.exec.write(`UPDATE ${this.t.definitions} SET is_enabled = ?, updated_at = ? WHERE job_type_id = ?`, [
+      this.d.bool(enabled), this.d.time(this.clock.now()), jobTypeId,
+    ]);
+    if (changes === 0) throw new UnknownJobError(jobTypeId);
+    if (enabled) await this.wake(['*']);
+  }
+
+  async updateSchedule(jobTypeId: string, schedule: ScheduleUpdate): Promise<void> {
+    const { changes } = await this.exec.write(
+      `UPDATE ${this.t.definitions} SET schedule_type = ?, cron_expression = ?, interval_ms = ?, timezone = ?,
+         next_run_at = ?, updated_at = ? WHERE job_type_id = ?`,
+      [
+        schedule.scheduleType ?? ScheduleType.None,
+        schedule.cronExpression ?? null,
+        schedule.intervalMs ?? null,
+        schedule.timezone ?? null,
+        schedule.nextRunAt ? this.d.time(schedule.nextRunAt.getTime()) : null,
+        this.d.time(this.clock.now()),
+        jobTypeId,
+      ],
+    );
+    if (changes === 0) throw new UnknownJobError(jobTypeId);
+  }
+
+  // ----- runs -----
+
+  private async defaultsOf(jobTypeId: string): Promise<RunDefaults> {
+    let found = this.known.get(jobTypeId);
+    if (!found) {
+      const [row] = await this.exec.read(`SELECT queue, priority FROM ${this.t.definitions} WHERE job_type_id = ?`, [jobTypeId]);
+      if (!row) throw new UnknownJobError(jobTypeId);
+      found = { queue: row.queue as string, priority: Number(row.priority) };
+      this.known.set(jobTypeId, found);
+    }
+    return found;
+  }
+
+  /** Runs validated and serialised (see runRow) before anything is written: bad input stores nothing. */
+  protected async prepareRuns(runs: readonly NewJobRun[]): Promise<unknown[][]> {
+    const now = this.clock.now();
+    const prepared: unknown[][] = [];
+    for (const run of runs) prepared.push(runRow(run, await this.defaultsOf(jobTypeOf(run)), now, this.maxPayloadBytes, this.d));
+    return prepared;
+  }
+
+  /** Inserts prepared rows now, atomically. */
+  protected async insertNow(rows: unknown[][]): Promise<void> {
+    await this.exec.transaction(() => this.insertRuns(rows));
+  }
+
+  /** All rows in one transaction, or none: a caller-given id that exists already undoes the lot. */
+  private async store(rows: unknown[][]): Promise<string[]> {
+    try {
+      await this.insertNow(rows);
+    } catch (error) {
+      if (this.d.isUniqueViolation(error)) throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
+      throw error;
+    }
+    return rows.map((row) => row[0] as string);
+  }
+
+  async enqueue(run: NewJobRun): Promise<string> {
+    const [id] = await this.store(await this.prepareRuns([run]));
+    return id;
+  }
+
+  async enqueueMany(runs: NewJobRun[]): Promise<string[]> {
+    if (!Array.isArray(runs)) throw new InvalidPayloadError(`runs: expected an array, got ${typeof runs}`);
+    if (runs.length === 0) return [];
+    return this.store(await this.prepareRuns(runs));
+  }
+
+  async dequeue(queue: string, workerId: string): Promise<JobRun | null> {
+    const [claimed] = await this.claim({ queues: [queue], workerId, limit: 1 });
+    return claimed ? this.getRun(claimed.id) : null;
+  }
+
+  async getPendingRuns(queue: string, limit = 100): Promise<JobRun[]> {
+    const found = await this.exec.read(
+      `SELECT ${this.cols.run} FROM ${this.t.runs} WHERE status = 'pending' AND queue = ? AND scheduled_at <= ?
+        ORDER BY priority DESC, scheduled_at, created_at LIMIT ?`,
+      [queue, this.d.time(this.clock.now()), limit],
+    );
+    return found.map(rowToRun);
+  }
+
+  async updateRun(runId: string, update: JobRunUpdate): Promise<void> {
+    if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, column, kind] of RUN_UPDATE_COLUMNS) {
+      const value = update[key];
+      if (value === undefined) continue;
+      sets.push(`${column} = ${kind === 'json' ? this.d.param('json') : '?'}`);
+      params.push(
+        kind === 'time' ? (value === null ? null : this.d.time((value as Date).getTime())) : kind === 'text' ? storableText(value as string) : value,
+      );
+    }
+    const changes = sets.length
+      ? (await this.exec.write(`UPDATE ${this.t.runs} SET ${sets.join(', ')} WHERE id = ?`, [...params, runId])).changes
+      : (await this.exec.read(`SELECT 1 FROM ${this.t.runs} WHERE id = ?`, [runId])).length;
+    if (changes === 0) throw new RunNotFoundError(runId);
+  }
+
+  async getRun(runId: string): Promise<JobRun | null> {
+    if (!this.d.isRunId(runId)) return null;
+    const [row] = await this.exec.read(`SELECT ${this.cols.run} FROM ${this.t.runs} WHERE id = ?`, [runId]);
+    return row ? rowToRun(row) : null;
+  }
+
+  async listRuns(filter: RunListFilter = {}): Promise<JobRun[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: string, value: unknown) => (where.push(condition), params.push(value));
+    if (filter.jobTypeId !== undefined) add('job_type_id = ?', filter.jobTypeId);
+    if (filter.queue !== undefined) add('queue = ?', filter.queue);
+    if (filter.correlationId !== undefined) add('correlation_id = ?', filter.correlationId);
+    if (filter.parentRunId !== undefined) {
+      if (!this.d.isRunId(filter.parentRunId)) return [];
+      add('parent_run_id = ?', filter.parentRunId);
+    }
+    if (filter.status !== undefined) {
+      const list = this.d.inList('status', Array.isArray(filter.status) ? filter.status : [filter.status], 'text');
+      add(list.sql, list.param);
+    }
+    const found = await this.exec.read(
+      `SELECT ${this.cols.run} FROM ${this.t.runs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+      [...params, filter.limit ?? 100, filter.offset ?? 0],
+    );
+    return found.map(rowToRun);
+  }
+
+  async countRuns(filter: Pick<RunListFilter, 'jobTypeId' | 'queue'> = {}): Promise<Record<JobRunStatus, number>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.jobTypeId !== undefined) (where.push('job_type_id = ?'), params.push(filter.jobTypeId));
+    if (filter.queue !== undefined) (where.push('queue = ?'), params.push(filter.queue));
+    const found = await this.exec.read(
+      `SELECT status, COUNT(*) AS n FROM ${this.t.runs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY status`,
+      params,
+    );
+    const counts = Object.fromEntries(Object.values(JobRunStatus).map((status) => [status, 0])) as Record<JobRunStatus, number>;
+    for (const row of found) counts[row.status as JobRunStatus] = Number(row.n);
+    return counts;
+  }
+
+  async cancelRun(runId: string, reason = 'cancelled'): Promise<JobRunStatus | null> {
+    if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
+    return this.exec.transaction(() => tx.cancelRun(this, runId, reason, this.clock.now()));
+  }
+
+  async requeueRun(runId: string, scheduledAt?: Date): Promise<void> {
+    if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
+    const at = scheduledAt?.getTime() ?? this.clock.now();
+    if (!Number.isFinite(at)) throw new InvalidPayloadError(`scheduledAt: expected a valid Date, got ${String(scheduledAt)}`);
+    await this.exec.transaction(() => tx.requeueRun(this, runId, at));
+  }
+
+  async resolveContinuations(parentRunId: string): Promise<number> {
+    if (!this.d.isRunId(parentRunId)) throw new RunNotFoundError(parentRunId);
+    return this.exec.transaction(() => tx.resolveContinuations(this, parentRunId, this.clock.now()));
+  }
+
+  // ----- attempts (engine only) -----
+
+  async failRun(failure: RunFailure): Promise<boolean> {
+    if (!failure.retryAt) return this.exec.transaction(() => tx.failForGood(this, failure));
+    const retryAt = this.d.time(failure.retryAt.getTime());
+    const { changes } = await this.exec.write(
+      `UPDATE ${this.t.runs} SET status = 'pending', scheduled_at = ?, next_retry_at = ?, error_message = ?, error_details = ?,
+         duration_ms = ?
+        WHERE ${LEASE_HELD}`,
+      [retryAt, retryAt, storableText(failure.errorMessage), storableText(failure.errorDetails), failure.durationMs, ...leaseParams(failure)],
+    );
+    return changes === 1;
+  }
+
+  async releaseRuns(leases: readonly AttemptLease[]): Promise<number> {
+    const valid = leases.filter((lease) => this.d.isRunId(lease.runId));
+    if (valid.length === 0) return 0;
+    return this.exec.transaction(() => tx.releaseRuns(this, valid, this.clock.now()));
+  }
+
+  async stillHeld(leases: readonly AttemptLease[]): Promise<AttemptLease[]> {
+    const held: AttemptLease[] = [];
+    for (const workerId of new Set(leases.map((lease) => lease.workerId))) {
+      const mine = leases.filter((lease) => lease.workerId === workerId && this.d.isRunId(lease.runId));
+      if (mine.length === 0) continue;
+      const list = this.d.inList('id', mine.map((lease) => lease.runId), 'uuid');
+      const found = await this.exec.read(
+        `SELECT id, attempt_number FROM ${this.t.runs} WHERE status = 'running' AND worker_id = ? AND ${list.sql}`,
+        [workerId, list.param],
+      );
+      const attempts = new Map(found.map((row) => [String(row.id), Number(row.attempt_number)]));
+      held.push(...mine.filter((lease) => attempts.get(lease.runId) === lease.attempt));
+    }
+    return held;
+  }
+
+  async writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean> {
+    if (!this.d.isRunId(lease.runId)) return false;
+    const { changes } = await this.exec.write(`UPDATE ${this.t.runs} SET progress_json = ${this.d.param('json')} WHERE ${LEASE_HELD}`, [
+      progressJson, ...leaseParams(lease),
+    ]);
+    return changes === 1;
+  }
+
+  async recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number> {
+    return this.exec.transaction(() => tx.recoverStaleRuns(this, staleAfterMs, defaultMaxRetries, this.clock.now()));
+  }
+
+  async recoverWorkerRuns(workerId: string, defaultMaxRetries: number): Promise<number> {
+    return this.exec.transaction(() => tx.recoverWorkerRuns(this, workerId, defaultMaxRetries, this.clock.now()));
+  }
+
+  // ----- logs -----
+
+  private checkLog(log: NewJobLog): void {
+    if (log === null || typeof log !== 'object') throw new InvalidPayloadError(`log: expected an object, got ${log === null ? 'null' : typeof log}`);
+    if (typeof log.message !== 'string') throw new InvalidPayloadError(`message: expected a string, got ${typeof log.message}`);
+  }
+
+  async addLog(log: NewJobLog): Promise<void> {
+    this.checkLog(log);
+    if (!this.d.isRunId(log.runId)) throw new RunNotFoundError(log.runId);
+    if ((await this.exec.transaction(() => this.insertLogs([log], this.clock.now()))) === 0) throw new RunNotFoundError(log.runId);
+  }
+
+  /**
+   * Inserts many lines, in transactions of up to LOG_CHUNK lines with the event loop turning in
+   * between. Lines of a run deleted meanwhile (cleanup, say) are dropped, not fatal.
+   */
+  async addLogs(logs: NewJobLog[]): Promise<void> {
+    logs.forEach((log) => this.checkLog(log));
+    const valid = logs.filter((log) => this.d.isRunId(log.runId));
+    const now = this.clock.now();
+    for (let i = 0; i < valid.length; i += LOG_CHUNK) {
+      if (i > 0) await nextTurn();
+      const chunk = valid.slice(i, i + LOG_CHUNK);
+      await this.exec.transaction(() => this.insertLogs(chunk, now));
+    }
+  }
+
+  async getLogs(runId: string, limit = 1000): Promise<JobLog[]> {
+    if (!this.d.isRunId(runId)) return [];
+    const found = await this.exec.read(`SELECT ${this.cols.log} FROM ${this.t.logs} WHERE run_id = ? ORDER BY id LIMIT ?`, [runId, limit]);
+    return found.map(rowToLog);
+  }
+
+  // ----- heartbeats -----
+
+  async updateHeartbeat(workerId: string, info: HeartbeatInfo = {}): Promise<void> {
+    const now = this.clock.now();
+    const running = info.runningRunIds ?? [];
+    const json = this.d.param('json');
+    const h = this.t.heartbeats;
+    await this.exec.write(
+      `INSERT INTO ${h} (worker_id, hostname, pid, queues, concurrency, started_at, last_heartbeat, running_run_ids,
+         current_job_id, current_job_started_at)
+       VALUES (?, ?, ?, ${json}, ?, ?, ?, ${json}, ?, NULL)
+       ON CONFLICT (worker_id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat, running_run_ids = excluded.running_run_ids,
+         current_job_id = excluded.current_job_id, hostname = excluded.hostname, pid = excluded.pid,
+         queues = COALESCE(excluded.queues, ${h}.queues), concurrency = COALESCE(excluded.concurrency, ${h}.concurrency),
+         started_at = CASE WHEN ${this.d.param('bool')} THEN excluded.started_at ELSE ${h}.started_at END`,
+      [
+        workerId,
+        info.hostname ?? hostname(),
+        info.pid ?? process.pid,
+        info.queues ? JSON.stringify(info.queues) : null,
+        info.concurrency ?? null,
+        this.d.time(info.startedAt?.getTime() ?? now),
+        this.d.time(now),
+        JSON.stringify(running),
+        running[0] ?? null,
+        this.d.bool(info.startedAt !== undefined),
+      ],
+    );
+  }
+
+  async getActiveWorkers(timeoutMs: number): Promise<WorkerHeartbeat[]> {
+    const found = await this.exec.read(
+      `SELECT ${this.cols.heartbeat} FROM ${this.t.heartbeats} WHERE last_heartbeat >= ? ORDER BY worker_id`,
+      [this.d.time(this.clock.now() - timeoutMs)],
+    );
+    return found.map(rowToHeartbeat);
+  }
+
+  async removeHeartbeat(workerId: string): Promise<void> {
+    await this.exec.write(`DELETE FROM ${this.t.heartbeats} WHERE worker_id = ?`, [workerId]);
+  }
+
+  // ----- schedules -----
+
+  async getDueSchedules(now: Date): Promise<JobDefinition[]> {
+    const found = await this.exec.read(
+      `SELECT ${this.cols.definition} FROM ${this.t.definitions}
+        WHERE schedule_type <> 'none' AND is_enabled = ${this.d.literal(true)} AND next_run_at IS NOT NULL AND next_run_at <= ?
+        ORDER BY next_run_at`,
+      [this.d.time(now.getTime())],
+    );
+    return found.map(rowToDefinition);
+  }
+
+  async claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean> {
+    const [run] = claim.run ? await this.prepareRuns([claim.run]) : [null];
+    return this.exec.transaction(() => tx.claimScheduleTick(this, claim, run));
+  }
+
+  async hasActiveRun(jobTypeId: string): Promise<boolean> {
+    const found = await this.exec.read(
+      `SELECT 1 FROM ${this.t.runs} WHERE job_type_id = ? AND status IN (${sqlList(ACTIVE_STATUSES)}) LIMIT 1`,
+      [jobTypeId],
+    );
+    return found.length > 0;
+  }
+
+  // ----- cleanup -----
+
+  async cleanupOldLogs(retentionMs: number, batchSize = 500): Promise<number> {
+    const cutoff = this.d.time(this.clock.now() - retentionMs);
+    let total = 0;
+    for (;;) {
+      const { changes } = await this.exec.write(
+        `DELETE FROM ${this.t.logs} WHERE id IN (SELECT id FROM ${this.t.logs} WHERE timestamp < ? ORDER BY timestamp LIMIT ?)`,
+        [cutoff, batchSize],
+      );
+      total += changes;
+      if (changes < batchSize) return total;
+      await nextTurn();
+    }
+  }
+
+  /** Rows of id and job_type_id of runs that just finished, for afterFinish (the hot paths use it). */
+  protected afterFinish(finished: Row[], status: JobRunStatus, at: number): TxBody<void> {
+    return tx.afterFinish(this, finished, status, at);
+  }
+}
