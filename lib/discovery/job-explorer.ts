@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { InvalidJobHandlerError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
@@ -9,7 +10,8 @@ import { parseDuration } from '../util/duration.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { JobMetadataAccessor } from './job-metadata.accessor.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
-import { resolveScheduleSpec } from './schedule-spec.js';
+import { JOB_OPTION_KEYS, RETRY_POLICY_KEYS } from './job-option-keys.js';
+import { resolveScheduleSpec, unknownKeys } from './schedule-spec.js';
 
 /** Finds `@Job()` providers at bootstrap, checks them, and fills the registry. */
 @Injectable()
@@ -26,36 +28,58 @@ export class JobExplorer {
   explore(): RegisteredJob[] {
     const seen = new Map<string, string>();
     for (const wrapper of this.discovery.getProviders()) {
-      const metatype = wrapper.metatype as Type<unknown> | undefined;
-      if (!metatype || typeof metatype !== 'function') continue;
-      const jobOptions = this.accessor.getJobOptions(metatype);
-      if (!jobOptions) continue;
+      const found = this.jobOf(wrapper);
+      if (!found) continue;
+      const { options: jobOptions, target: metatype } = found;
       const className = metatype.name;
       if (typeof jobOptions.id !== 'string' || jobOptions.id.trim() === '') {
-        throw new InvalidJobHandlerError(`@Job() on ${className} needs a non-empty string id.`);
+        throw new InvalidJobHandlerError(messages.blankJobId(className));
       }
       const previous = seen.get(jobOptions.id);
       if (previous !== undefined) {
         if (previous === className && this.registry.get(jobOptions.id)?.metatype === metatype) continue;
         throw new InvalidJobHandlerError(messages.duplicateJobId(jobOptions.id, previous, className));
       }
-      if (!wrapper.isDependencyTreeStatic()) {
-        // A request-scoped handler has no instance outside an HTTP request; a job runs outside any.
-        throw new InvalidJobHandlerError(
-          `@Job class ${className} is request-scoped (or depends on a request-scoped provider). ` +
-            `Job handlers run outside any request: make it a singleton (the default scope).`,
-        );
-      }
+      // A request-scoped handler has no instance outside an HTTP request; a job runs outside any.
+      if (!wrapper.isDependencyTreeStatic()) throw new InvalidJobHandlerError(messages.requestScopedJob(className));
       const instance = wrapper.instance as JobHandler | undefined;
       if (!instance || typeof instance.handle !== 'function') {
-        throw new InvalidJobHandlerError(messages.missingHandle(className));
+        throw new InvalidJobHandlerError(messages.missingHandle(className, describeProvider(wrapper)));
       }
+      const where = `@Job({ id: '${jobOptions.id}' }) on ${className}`;
+      checkKeys(jobOptions, JOB_OPTION_KEYS, where);
+      if (isPlainObject(jobOptions.retryPolicy)) checkKeys(jobOptions.retryPolicy, RETRY_POLICY_KEYS, `${where}: retryPolicy`);
       seen.set(jobOptions.id, className);
       this.registry.add(this.resolve(jobOptions, className, metatype, instance));
     }
     const jobs = this.registry.all();
     this.logger.log(`Discovered ${jobs.length} job handler(s): ${jobs.map((job) => job.id).join(', ') || 'none'}`);
     return jobs;
+  }
+
+  /**
+   * The @Job metadata of a provider, and the class that carries it, however it is provided: the
+   * class itself or useClass (metatype), useValue or useFactory (the instance's class; a factory's
+   * metatype is the factory function), or a provider whose token is a @Job class (overrideProvider
+   * in a test, say). Two different @Job classes behind one provider are refused, not guessed between.
+   */
+  private jobOf(wrapper: InstanceWrapper): { options: JobOptions; target: Type<unknown> } | undefined {
+    const candidates = [
+      wrapper.isFactory ? undefined : wrapper.metatype,
+      (wrapper.instance as object | undefined)?.constructor,
+      wrapper.token,
+    ];
+    let found: { options: JobOptions; target: Type<unknown> } | undefined;
+    for (const candidate of candidates) {
+      if (typeof candidate !== 'function' || candidate === Object) continue;
+      const options = this.accessor.getJobOptions(candidate);
+      if (!options || found?.target === candidate) continue;
+      if (found && found.options.id !== options.id) {
+        throw new InvalidJobHandlerError(messages.twoJobClassesInOneProvider(describeProvider(wrapper), found.target.name, candidate.name));
+      }
+      found ??= { options, target: candidate as Type<unknown> };
+    }
+    return found;
   }
 
   private resolve(options: JobOptions, className: string, metatype: Type<unknown>, instance: JobHandler): RegisteredJob {
@@ -68,7 +92,7 @@ export class JobExplorer {
       preventOverlap: options.preventOverlap ?? false,
     };
     if (options.maxRetries !== undefined && (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)) {
-      throw new InvalidJobHandlerError(`${field('maxRetries')} must be an integer >= 0, got ${options.maxRetries}.`);
+      throw new InvalidJobHandlerError(messages.badMaxRetries(field('maxRetries'), options.maxRetries));
     }
     return {
       id: options.id,
@@ -89,4 +113,22 @@ export class JobExplorer {
       schedule,
     };
   }
+}
+
+function isPlainObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** @Job({ timeZone }) (the @nestjs/schedule spelling) would otherwise be ignored: cron in UTC, silently. */
+function checkKeys(options: object, known: readonly string[], where: string): void {
+  const unknown = unknownKeys(options, known);
+  if (unknown.length > 0) throw new InvalidJobHandlerError(messages.unknownKeys(where, unknown, known));
+}
+
+/** How a provider is written, for errors: "SendEmailJob", "useFactory for 'EMAIL_JOB'". */
+function describeProvider(wrapper: InstanceWrapper): string {
+  const token = typeof wrapper.token === 'function' ? wrapper.token.name : String(wrapper.token);
+  if (wrapper.isFactory) return `the useFactory provider of '${token}'`;
+  if (wrapper.isNotMetatype) return `the useValue provider of '${token}'`;
+  return wrapper.metatype && wrapper.metatype !== wrapper.token ? `the useClass provider of '${token}'` : `the provider ${token}`;
 }

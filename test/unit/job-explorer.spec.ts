@@ -1,7 +1,7 @@
 import { Injectable, Module, Scope, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { InvalidJobHandlerError, InvalidScheduleError, Job, ScheduleType } from '../../lib/index.js';
+import { InvalidDurationError, InvalidJobHandlerError, InvalidScheduleError, Job, ScheduleType } from '../../lib/index.js';
 import { JobExplorer } from '../../lib/discovery/job-explorer.js';
 import { JobMetadataAccessor } from '../../lib/discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../../lib/discovery/job-registry.js';
@@ -162,6 +162,123 @@ describe('JobExplorer', () => {
       const error = failureOf(await explorerWith([ScopeBelowJobDecorator]));
       expect(error).toBeInstanceOf(InvalidJobHandlerError);
       expect(error.message).toMatch(/@Job class ScopeBelowJobDecorator is request-scoped/);
+    });
+  });
+
+  describe('provider forms', () => {
+    it('finds a @Job class given with useClass under another token', async () => {
+      const explorer = await explorerWith([{ provide: 'EMAIL_JOB', useClass: SendEmailJob }]);
+      expect(explorer.explore().map((job) => job.id)).toEqual(['send-email']);
+      expect(moduleRef!.get(JobRegistry).get('send-email')).toMatchObject({ className: 'SendEmailJob', metatype: SendEmailJob });
+    });
+
+    it('finds a @Job instance given with useValue', async () => {
+      const instance = new SendEmailJob();
+      const explorer = await explorerWith([{ provide: 'EMAIL_JOB', useValue: instance }]);
+      expect(explorer.explore().map((job) => job.id)).toEqual(['send-email']);
+      expect(moduleRef!.get(JobRegistry).get('send-email')?.instance).toBe(instance);
+    });
+
+    it('finds a @Job instance made by useFactory (whose metatype is the factory function)', async () => {
+      const explorer = await explorerWith([
+        { provide: 'REPORT_PREFIX', useValue: 'nightly' },
+        { provide: 'REPORT_JOB', useFactory: (prefix: string) => Object.assign(new NightlyReportJob(), { prefix }), inject: ['REPORT_PREFIX'] },
+      ]);
+      expect(explorer.explore().map((job) => job.id)).toEqual(['nightly-report']);
+      const job = moduleRef!.get(JobRegistry).get('nightly-report');
+      expect(job).toMatchObject({ className: 'NightlyReportJob', metatype: NightlyReportJob, instance: { prefix: 'nightly' } });
+    });
+
+    it('finds a @Job class replaced by a plain object under its own token (overrideProvider().useValue in a test)', async () => {
+      const fake = { handle: () => 'fake' };
+      const explorer = await explorerWith([{ provide: SendEmailJob, useValue: fake }]);
+      expect(explorer.explore().map((job) => job.id)).toEqual(['send-email']);
+      expect(moduleRef!.get(JobRegistry).get('send-email')?.instance).toBe(fake);
+    });
+
+    it('registers once a class also reachable through useExisting', async () => {
+      const explorer = await explorerWith([SendEmailJob, { provide: 'EMAIL_JOB', useExisting: SendEmailJob }]);
+      expect(explorer.explore().map((job) => job.id)).toEqual(['send-email']);
+    });
+
+    it('fails, naming the class and the provider, when a useFactory for a @Job token gives no handler', async () => {
+      const error = failureOf(await explorerWith([{ provide: SendEmailJob, useFactory: () => ({}) }]));
+      expect(error).toBeInstanceOf(InvalidJobHandlerError);
+      expect(error.message).toBe("@Job class SendEmailJob, as the useFactory provider of 'SendEmailJob', gives no object with a handle(ctx) method.");
+    });
+
+    it('fails when one provider is two different @Job classes (token and instance)', async () => {
+      const error = failureOf(await explorerWith([{ provide: SendEmailJob, useValue: new NightlyReportJob() }]));
+      expect(error).toBeInstanceOf(InvalidJobHandlerError);
+      expect(error.message).toMatch(/useValue provider of 'SendEmailJob' is both @Job class .*(NightlyReportJob|SendEmailJob).* and @Job class/);
+    });
+  });
+
+  describe('unknown keys in @Job options', () => {
+    it("fails on timeZone (the @nestjs/schedule spelling), naming the key and the class, suggesting 'timezone' and listing the known keys", async () => {
+      @Job({ id: 'lisbon-report', cron: '0 6 * * *', timeZone: 'Europe/Lisbon' } as never)
+      class LisbonReportJob {
+        handle() {
+          return undefined;
+        }
+      }
+      const error = failureOf(await explorerWith([LisbonReportJob]));
+      expect(error).toBeInstanceOf(InvalidJobHandlerError);
+      expect(error.message).toBe(
+        "@Job({ id: 'lisbon-report' }) on LisbonReportJob: unknown key 'timeZone' (did you mean 'timezone'?); known keys: " +
+          'id, queue, displayName, description, tags, priority, input, defaultInput, timeout, maxRetries, retryPolicy, cron, timezone, interval, misfire, preventOverlap, enabled',
+      );
+    });
+
+    it('fails on any other unknown key, and on one inside retryPolicy', async () => {
+      @Job({ id: 'typo', retires: 3 } as never)
+      class TypoJob {
+        handle() {
+          return undefined;
+        }
+      }
+      @Job({ id: 'typo-policy', retryPolicy: { initalDelay: '1s' } } as never)
+      class TypoPolicyJob {
+        handle() {
+          return undefined;
+        }
+      }
+      expect(failureOf(await explorerWith([TypoJob])).message).toMatch(/^@Job\(\{ id: 'typo' \}\) on TypoJob: unknown key 'retires'; known keys: /);
+      await moduleRef?.close();
+      const error = failureOf(await explorerWith([TypoPolicyJob]));
+      expect(error).toBeInstanceOf(InvalidJobHandlerError);
+      expect(error.message).toBe(
+        "@Job({ id: 'typo-policy' }) on TypoPolicyJob: retryPolicy: unknown key 'initalDelay'; known keys: initialDelay, multiplier, maxDelay, jitter",
+      );
+    });
+  });
+
+  describe('schedules and durations (the rules schedule() shares)', () => {
+    it.each<[string, Record<string, unknown>, Function, RegExp]>([
+      ['interval: 0', { interval: 0 }, InvalidScheduleError, /on ZeroJob: interval: must be at least 100 ms/],
+      ['a cron that never fires', { cron: '0 0 30 2 *' }, InvalidScheduleError, /on ZeroJob: cron: Invalid cron expression '0 0 30 2 \*': it never fires/],
+      ['a bad timeout', { timeout: 'soon' }, InvalidDurationError, /^@Job\(\{ id: 'zero' \}\) on ZeroJob: timeout: must be milliseconds.*got "soon"$/],
+    ])('fails on %s with the shared error', async (_, extra, type, message) => {
+      @Job({ id: 'zero', ...extra })
+      class ZeroJob {
+        handle() {
+          return undefined;
+        }
+      }
+      const error = failureOf(await explorerWith([ZeroJob]));
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toMatch(message);
+    });
+
+    it("accepts a timeout of '25d' (over 2^31 ms) as its full length", async () => {
+      @Job({ id: 'long', timeout: '25d' })
+      class LongJob {
+        handle() {
+          return undefined;
+        }
+      }
+      (await explorerWith([LongJob])).explore();
+      expect(moduleRef!.get(JobRegistry).get('long')?.timeoutMs).toBe(25 * 86_400_000);
     });
   });
 });
