@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import { Job, JobRunStatus, type JobContext, type JobHandler } from '../../lib/index.js';
+import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
+
+/** A Proxy whose every trap throws: even asking for its prototype fails. */
+function hostileProxy(): object {
+  const trap = () => {
+    throw new Error('trap');
+  };
+  return new Proxy({}, {
+    get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap, getOwnPropertyDescriptor: trap,
+    set: trap, defineProperty: trap, deleteProperty: trap, isExtensible: trap, preventExtensions: trap, setPrototypeOf: trap,
+  });
+}
+
+function errorWith(key: 'message' | 'stack', descriptor: PropertyDescriptor, message = 'hostile'): Error {
+  const error = new Error(message);
+  Object.defineProperty(error, key, { configurable: true, ...descriptor });
+  return error;
+}
+
+/** What each handler throws, and the errorMessage its run must end with. */
+const HOSTILE: Record<string, { make: () => unknown; message: string }> = {
+  'message-getter-throws': {
+    make: () => errorWith('message', { get: () => { throw new Error('no message for you'); } }),
+    message: "(reading the error's message threw: no message for you)",
+  },
+  'stack-getter-throws': { make: () => errorWith('stack', { get: () => { throw new Error('no stack'); } }), message: 'hostile' },
+  'symbol-message': { make: () => errorWith('message', { value: Symbol('sym') }), message: 'Symbol(sym)' },
+  'object-message': { make: () => errorWith('message', { value: { code: 7 } }), message: '{"code":7}' },
+  'object-stack': { make: () => errorWith('stack', { value: { frames: [] } }), message: 'hostile' },
+  proxy: { make: hostileProxy, message: 'handler threw a non-Error value: [an object that cannot be read]' },
+  'null-prototype-tojson-throws': {
+    make: () => Object.assign(Object.create(null), { toJSON: () => { throw new Error('no JSON'); } }),
+    message: 'handler threw a non-Error value: [object Object]',
+  },
+  undefined: { make: () => undefined, message: 'handler threw a non-Error value: undefined' },
+  null: { make: () => null, message: 'handler threw a non-Error value: null' },
+};
+
+@Job({ id: 'hostile', maxRetries: 0 })
+class HostileJob implements JobHandler<{ kind: string }> {
+  handle(ctx: JobContext<{ kind: string }>) {
+    // Hostile values reach the job logger too: the line is stored, the attempt goes on to its throw.
+    ctx.logger.warn('about to throw', hostileProxy(), Symbol('arg'));
+    throw HOSTILE[ctx.input.kind].make();
+  }
+}
+
+@Job({ id: 'plain' })
+class PlainJob implements JobHandler<unknown, string> {
+  handle() {
+    return 'fine';
+  }
+}
+
+describeEachBackend('hostile handlers: whatever is thrown, the run fails readably and the slot is freed', (backend) => {
+  let db: TestDatabase;
+  let booted: BootedApp | undefined;
+
+  beforeEach(() => {
+    db = backend.create();
+  });
+  afterEach(async () => {
+    await booted?.close();
+    booted = undefined;
+    await db.drop();
+  });
+
+  it('fails every hostile throw with its message, one slot serving them all, then runs a normal job', async () => {
+    // One slot: each run can only start once the one before freed it.
+    booted = await bootApp({ ...db.options, concurrency: 1 }, [HostileJob, PlainJob]);
+    const ids = new Map<string, string>();
+    for (const kind of Object.keys(HOSTILE)) ids.set(kind, await booted.jobs.enqueue('hostile', { kind }));
+    for (const [kind, id] of ids) {
+      const run = await runIn(booted.storage, id, [JobRunStatus.Failed]);
+      expect({ kind, message: run.errorMessage }).toEqual({ kind, message: HOSTILE[kind].message });
+      expect(run.attemptNumber).toBe(1);
+      expect(typeof run.errorDetails).toBe('string');
+      const logs = await booted.storage.getLogs(id);
+      expect(logs.map((l) => l.message)).toEqual([
+        'about to throw [an object that cannot be read] Symbol(arg)',
+        `attempt 1 of 1 failed: ${HOSTILE[kind].message}; no attempts left`,
+      ]);
+    }
+    const plain = await booted.jobs.enqueue(PlainJob);
+    expect((await runIn(booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
+  });
+});
