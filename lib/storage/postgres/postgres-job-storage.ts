@@ -5,7 +5,8 @@ import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCo
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import { sql, type Row, type TxBody } from '../sql/executor.js';
-import { SqlJobStorage, type SqlStorageOptions } from '../sql/sql-job-storage.js';
+import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
+import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { resolveChildren } from '../sql/transitions.js';
 import { postgresDialect } from './postgres-dialect.js';
@@ -32,7 +33,7 @@ const RUN_INSERT_TYPES = [
  * arrays, one statement per batch; and every change that makes runs due NOTIFYs their queue, so
  * idle workers elsewhere wake within milliseconds.
  */
-export class PostgresJobStorage extends SqlJobStorage {
+export class PostgresJobStorage extends SqlEngineStorage {
   private readonly pg: PostgresExecutor;
 
   constructor(pool: Pool, private readonly options: PostgresStorageOptions) {

@@ -3,22 +3,21 @@ import { hostname } from 'node:os';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
 import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model/job-run.js';
-import { ACTIVE_STATUSES, sqlList } from '../../model/run-rules.js';
 import { JobRunStatus, ScheduleType } from '../../model/statuses.js';
 import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog,
-  NewJobRun, RunCompletion, RunFailure, RunListFilter, ScheduleTickClaim, ScheduleUpdate,
+  ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
+  RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
 import { jobTypeOf, runRow, type RunDefaults } from '../run-row.js';
 import type { Dialect } from './dialect.js';
-import type { Row, SqlExecutor, TxBody } from './executor.js';
+import type { SqlExecutor, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
 import * as tx from './transitions.js';
-import { LEASE_HELD, leaseParams, type SqlContext, type Tables } from './transitions.js';
+import type { SqlContext, Tables } from './transitions.js';
 
 export interface SqlStorageOptions {
   tables: Tables;
@@ -51,7 +50,8 @@ const LOG_CHUNK = 1000;
  * The storage both backends share: every operation that is one statement, or a transaction whose
  * rules are the same on both (see transitions.ts), written once over a Dialect and an executor. A
  * backend adds only what it earns: the claim and completion hot path, the insert of runs and log
- * lines, the cleanup walk, and wake-ups across processes.
+ * lines, the cleanup walk, and wake-ups across processes. This class holds the operations of the
+ * public JobStorage; SqlEngineStorage adds the engine's.
  */
 export abstract class SqlJobStorage extends EngineStorage implements SqlContext {
   readonly t: Tables;
@@ -274,63 +274,6 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     await this.exec.transaction(() => tx.requeueRun(this, runId, at));
   }
 
-  async resolveContinuations(parentRunId: string): Promise<number> {
-    if (!this.d.isRunId(parentRunId)) throw new RunNotFoundError(parentRunId);
-    return this.exec.transaction(() => tx.resolveContinuations(this, parentRunId, this.clock.now()));
-  }
-
-  // ----- attempts (engine only) -----
-
-  async failRun(failure: RunFailure): Promise<boolean> {
-    if (!failure.retryAt) return this.exec.transaction(() => tx.failForGood(this, failure));
-    const retryAt = this.d.time(failure.retryAt.getTime());
-    const { changes } = await this.exec.write(
-      `UPDATE ${this.t.runs} SET status = 'pending', scheduled_at = ?, next_retry_at = ?, error_message = ?, error_details = ?,
-         duration_ms = ?
-        WHERE ${LEASE_HELD}`,
-      [retryAt, retryAt, storableText(failure.errorMessage), storableText(failure.errorDetails), failure.durationMs, ...leaseParams(failure)],
-    );
-    return changes === 1;
-  }
-
-  async releaseRuns(leases: readonly AttemptLease[]): Promise<number> {
-    const valid = leases.filter((lease) => this.d.isRunId(lease.runId));
-    if (valid.length === 0) return 0;
-    return this.exec.transaction(() => tx.releaseRuns(this, valid, this.clock.now()));
-  }
-
-  async stillHeld(leases: readonly AttemptLease[]): Promise<AttemptLease[]> {
-    const held: AttemptLease[] = [];
-    for (const workerId of new Set(leases.map((lease) => lease.workerId))) {
-      const mine = leases.filter((lease) => lease.workerId === workerId && this.d.isRunId(lease.runId));
-      if (mine.length === 0) continue;
-      const list = this.d.inList('id', mine.map((lease) => lease.runId), 'uuid');
-      const found = await this.exec.read(
-        `SELECT id, attempt_number FROM ${this.t.runs} WHERE status = 'running' AND worker_id = ? AND ${list.sql}`,
-        [workerId, list.param],
-      );
-      const attempts = new Map(found.map((row) => [String(row.id), Number(row.attempt_number)]));
-      held.push(...mine.filter((lease) => attempts.get(lease.runId) === lease.attempt));
-    }
-    return held;
-  }
-
-  async writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean> {
-    if (!this.d.isRunId(lease.runId)) return false;
-    const { changes } = await this.exec.write(`UPDATE ${this.t.runs} SET progress_json = ${this.d.param('json')} WHERE ${LEASE_HELD}`, [
-      progressJson, ...leaseParams(lease),
-    ]);
-    return changes === 1;
-  }
-
-  async recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number> {
-    return this.exec.transaction(() => tx.recoverStaleRuns(this, staleAfterMs, defaultMaxRetries, this.clock.now()));
-  }
-
-  async recoverWorkerRuns(workerId: string, defaultMaxRetries: number): Promise<number> {
-    return this.exec.transaction(() => tx.recoverWorkerRuns(this, workerId, defaultMaxRetries, this.clock.now()));
-  }
-
   // ----- logs -----
 
   private checkLog(log: NewJobLog): void {
@@ -407,31 +350,6 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     await this.exec.write(`DELETE FROM ${this.t.heartbeats} WHERE worker_id = ?`, [workerId]);
   }
 
-  // ----- schedules -----
-
-  async getDueSchedules(now: Date): Promise<JobDefinition[]> {
-    const found = await this.exec.read(
-      `SELECT ${this.cols.definition} FROM ${this.t.definitions}
-        WHERE schedule_type <> 'none' AND is_enabled = ${this.d.literal(true)} AND next_run_at IS NOT NULL AND next_run_at <= ?
-        ORDER BY next_run_at`,
-      [this.d.time(now.getTime())],
-    );
-    return found.map(rowToDefinition);
-  }
-
-  async claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean> {
-    const [run] = claim.run ? await this.prepareRuns([claim.run]) : [null];
-    return this.exec.transaction(() => tx.claimScheduleTick(this, claim, run));
-  }
-
-  async hasActiveRun(jobTypeId: string): Promise<boolean> {
-    const found = await this.exec.read(
-      `SELECT 1 FROM ${this.t.runs} WHERE job_type_id = ? AND status IN (${sqlList(ACTIVE_STATUSES)}) LIMIT 1`,
-      [jobTypeId],
-    );
-    return found.length > 0;
-  }
-
   // ----- cleanup -----
 
   async cleanupOldLogs(retentionMs: number, batchSize = 500): Promise<number> {
@@ -446,10 +364,5 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
       if (changes < batchSize) return total;
       await nextTurn();
     }
-  }
-
-  /** Rows of id and job_type_id of runs that just finished, for afterFinish (the hot paths use it). */
-  protected afterFinish(finished: Row[], status: JobRunStatus, at: number): TxBody<void> {
-    return tx.afterFinish(this, finished, status, at);
   }
 }

@@ -6,7 +6,8 @@ import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCo
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import { sql, type Row, type TxBody } from '../sql/executor.js';
-import { SqlJobStorage, type SqlStorageOptions } from '../sql/sql-job-storage.js';
+import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
+import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
@@ -16,7 +17,7 @@ import { SqliteExecutor } from './sqlite-executor.js';
  * (commit completions, claim the freed slots) is one synchronous BEGIN IMMEDIATE transaction of
  * prepared statements; the cleanup walks rowid order so that no index on completed_at is needed.
  */
-export class SqliteJobStorage extends SqlJobStorage {
+export class SqliteJobStorage extends SqlEngineStorage {
   private readonly sqlite: SqliteExecutor;
 
   constructor(db: BetterSqlite3.Database, options: SqlStorageOptions) {
