@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { Module } from '@nestjs/common';
 import pg from 'pg';
 import { InvalidOptionsError, InvalidPayloadError, JobRunStatus, UnknownJobError, ZapJobsModule } from '../../lib/index.js';
-import { rawSqlite } from '../../lib/storage/sqlite/sqlite-connection.js';
+import { rawSqlite } from '../helpers/open-storage.js';
 import { ZAPJOBS_DATA_SOURCE } from '../../lib/zapjobs.constants.js';
 import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
 import { describeEachBackend, PG_URL, type TestDatabase } from '../helpers/backends.js';

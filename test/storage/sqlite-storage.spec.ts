@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { JobRunStatus, SqliteJobStorage, ZapJobsMigrations } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/options/resolve-options.js';
-import { createSqliteDataSource, rawSqlite } from '../../lib/storage/sqlite/sqlite-connection.js';
+import { JobRunStatus } from '../../lib/index.js';
 import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
+import { openStorage, rawSqlite } from '../helpers/open-storage.js';
 import { tempDir } from '../helpers/temp-db.js';
 import { describeStorageContract, type StorageHarness } from './contract/index.js';
 
@@ -13,15 +12,12 @@ Logger.overrideLogger(false);
 
 /** A migrated SQLite database and a storage on it, as the module builds them. */
 async function openSqlite(options: ZapJobsModuleOptions, onClose: () => void = () => {}): Promise<StorageHarness> {
-  const resolved = resolveOptions(options);
-  const dataSource = await createSqliteDataSource(resolved);
-  await new ZapJobsMigrations(dataSource, resolved).migrate();
-  const storage = new SqliteJobStorage(dataSource, { tablePrefix: resolved.tablePrefix, maxPayloadBytes: resolved.maxPayloadBytes });
+  const opened = await openStorage(options);
   return {
-    storage,
-    dataSource,
+    storage: opened.storage,
+    dataSource: opened.dataSource,
     close: async () => {
-      if (dataSource.isInitialized) await dataSource.destroy();
+      await opened.close();
       onClose();
     },
   };
@@ -33,7 +29,7 @@ function openSqliteFile(options: ZapJobsModuleOptions = {}): Promise<StorageHarn
   return openSqlite({ database: dir.file(), ...options }, dir.remove);
 }
 
-// SqliteJobStorage reads "now" from Date.now(): the contract's frozen-clock tests apply.
+// The storage reads "now" from the system clock, Date.now(): the contract's frozen-clock tests apply.
 describeStorageContract('SQLite :memory:', ({ maxPayloadBytes }) => openSqlite({ database: ':memory:', maxPayloadBytes }), { clock: 'process' });
 describeStorageContract('SQLite file', ({ maxPayloadBytes }) => openSqliteFile({ maxPayloadBytes }), { clock: 'process' });
 
@@ -94,7 +90,7 @@ describe('SQLite specifics', () => {
     const { storage, dataSource } = harness;
     await storage.upsertDefinition({ jobTypeId: 'job' });
     const id = await storage.enqueue({ jobTypeId: 'job', scheduledAt: new Date(-1) });
-    await storage.claim(['default'], 'w', 1);
+    await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 });
 
     const row = rawSqlite(dataSource)
       .prepare(`SELECT scheduled_at, typeof(scheduled_at) AS t1, typeof(created_at) AS t2, typeof(started_at) AS t3 FROM zj_runs WHERE id = ?`)
@@ -125,8 +121,8 @@ describe('SQLite specifics', () => {
 
     const got: Record<string, string[]> = { a: [], b: [] };
     for (;;) {
-      const a = await harness.storage.claim(['default'], 'a', 7);
-      const b = await other.storage.claim(['default'], 'b', 5);
+      const a = await harness.storage.claim({ queues: ['default'], workerId: 'a', limit: 7 });
+      const b = await other.storage.claim({ queues: ['default'], workerId: 'b', limit: 5 });
       got.a.push(...a.map((r) => r.id));
       got.b.push(...b.map((r) => r.id));
       if (a.length + b.length === 0) break;

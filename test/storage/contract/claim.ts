@@ -1,4 +1,5 @@
-import { JobRunStatus, JobTriggerType, type JobStorage } from '../../../lib/index.js';
+import { JobRunStatus, JobTriggerType } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, atTime, clockPast, json, idsOf, sorted, MINUTE, HOUR, type ContractContext } from './harness.js';
 
 export function describeClaim(ctx: ContractContext): void {
@@ -8,7 +9,7 @@ export function describeClaim(ctx: ContractContext): void {
   // ----- claiming -----
 
   describe('dequeue and claim', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -54,16 +55,16 @@ export function describeClaim(ctx: ContractContext): void {
       expect(idsOf(await storage.getPendingRuns('default'))).toEqual(expected);
       // One at a time: the selection follows the order, not just the returned list.
       const oneByOne: string[] = [];
-      for (let i = 0; i < 3; i++) oneByOne.push(...idsOf(await storage.claim(['default'], 'worker-1', 1)));
+      for (let i = 0; i < 3; i++) oneByOne.push(...idsOf(await storage.claim({ queues: ['default'], workerId: 'worker-1', limit: 1 })));
       expect(oneByOne).toEqual(expected.slice(0, 3));
-      expect(idsOf(await storage.claim(['default'], 'worker-1', 10))).toEqual(expected.slice(3));
+      expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'worker-1', limit: 10 }))).toEqual(expected.slice(3));
     });
 
     it('claim returns what a worker needs to run the attempt', async () => {
       await define('job', { queue: 'critical', priority: 1 });
       const id = await storage.enqueue({ jobTypeId: 'job', input: { a: 1 }, correlationId: 'c-1', maxRetries: 4 });
 
-      const [claimed] = await storage.claim(['critical'], 'worker-1', 1);
+      const [claimed] = await storage.claim({ queues: ['critical'], workerId: 'worker-1', limit: 1 });
 
       expect(claimed).toMatchObject({
         id, jobTypeId: 'job', queue: 'critical', priority: 1, attemptNumber: 1, maxRetries: 4,
@@ -80,10 +81,10 @@ export function describeClaim(ctx: ContractContext): void {
       const critical1 = await storage.enqueue({ jobTypeId: 'job', queue: 'critical', priority: 0 });
       const default1 = await storage.enqueue({ jobTypeId: 'job', queue: 'default', priority: 10 });
 
-      expect(idsOf(await storage.claim(['critical', 'default'], 'w', 1))).toEqual([critical1]);
+      expect(idsOf(await storage.claim({ queues: ['critical', 'default'], workerId: 'w', limit: 1 }))).toEqual([critical1]);
       const critical2 = await storage.enqueue({ jobTypeId: 'job', queue: 'critical', priority: 0 });
-      expect(idsOf(await storage.claim(['default', 'critical'], 'w', 1))).toEqual([default1]);
-      expect(idsOf(await storage.claim(['default', 'critical'], 'w', 5))).toEqual([critical2]);
+      expect(idsOf(await storage.claim({ queues: ['default', 'critical'], workerId: 'w', limit: 1 }))).toEqual([default1]);
+      expect(idsOf(await storage.claim({ queues: ['default', 'critical'], workerId: 'w', limit: 5 }))).toEqual([critical2]);
     });
 
     it('claim fills its limit from the next queue when the first runs out', async () => {
@@ -92,13 +93,13 @@ export function describeClaim(ctx: ContractContext): void {
       const low = await storage.enqueue({ jobTypeId: 'job', queue: 'low', priority: 9 });
       await seed('job', 3, { queue: 'default' });
 
-      const claimed = await storage.claim(['critical', 'low', 'default'], 'w', 4);
+      const claimed = await storage.claim({ queues: ['critical', 'low', 'default'], workerId: 'w', limit: 4 });
 
       expect(claimed.map((r) => r.queue)).toEqual(['critical', 'critical', 'low', 'default']);
       expect(sorted(idsOf(claimed.slice(0, 2)))).toEqual(sorted(critical));
       expect(claimed[2].id).toBe(low);
-      expect(await storage.claim([], 'w', 4)).toEqual([]);
-      expect(await storage.claim(['default'], 'w', 0)).toEqual([]);
+      expect(await storage.claim({ queues: [], workerId: 'w', limit: 4 })).toEqual([]);
+      expect(await storage.claim({ queues: ['default'], workerId: 'w', limit: 0 })).toEqual([]);
     });
 
     it('claim skips runs of disabled definitions until they are enabled again', async () => {
@@ -108,7 +109,7 @@ export function describeClaim(ctx: ContractContext): void {
       const offRun = await storage.enqueue({ jobTypeId: 'off', priority: 10 });
       await storage.setDefinitionEnabled('off', false);
 
-      expect(idsOf(await storage.claim(['default'], 'w', 10))).toEqual([onRun]);
+      expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10 }))).toEqual([onRun]);
       expect(await storage.dequeue('default', 'w')).toBeNull();
       expect(await statusOf(offRun)).toBe(JobRunStatus.Pending);
 
@@ -122,8 +123,8 @@ export function describeClaim(ctx: ContractContext): void {
       const theirs = await storage.enqueue({ jobTypeId: 'theirs', priority: 5 });
       const mine = await storage.enqueue({ jobTypeId: 'mine' });
 
-      expect(await storage.claim(['default'], 'w', 10, [])).toEqual([]);
-      expect(idsOf(await storage.claim(['default'], 'w', 10, ['mine']))).toEqual([mine]);
+      expect(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10, jobTypeIds: [] })).toEqual([]);
+      expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10, jobTypeIds: ['mine'] }))).toEqual([mine]);
       expect(await statusOf(theirs)).toBe(JobRunStatus.Pending);
     });
 
@@ -136,7 +137,7 @@ export function describeClaim(ctx: ContractContext): void {
         const oneMsLater = await storage.enqueue({ jobTypeId: 'job', scheduledAt: new Date(now + 1) });
 
         expect(idsOf(await storage.getPendingRuns('default'))).toEqual([due]);
-        expect(idsOf(await storage.claim(['default'], 'w', 10))).toEqual([due]);
+        expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10 }))).toEqual([due]);
         expect(await storage.dequeue('default', 'w')).toBeNull();
         expect(await statusOf(oneMsLater)).toBe(JobRunStatus.Pending);
       });
@@ -149,7 +150,7 @@ export function describeClaim(ctx: ContractContext): void {
       await define('job');
       await storage.enqueue({ jobTypeId: 'job', scheduledAt: new Date(Date.now() + MINUTE) });
 
-      expect(await storage.claim(['default'], 'w', 10)).toEqual([]);
+      expect(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10 })).toEqual([]);
       expect(await storage.getPendingRuns('default')).toEqual([]);
     });
 
@@ -159,7 +160,7 @@ export function describeClaim(ctx: ContractContext): void {
       const high = await storage.enqueue({ jobTypeId: 'job', priority: 5 });
       await storage.enqueue({ jobTypeId: 'job', scheduledAt: new Date(Date.now() + HOUR) });
       await storage.enqueue({ jobTypeId: 'job', queue: 'other' });
-      const [running] = await storage.claim(['default'], 'w', 1);
+      const [running] = await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 });
       expect(running.id).toBe(high);
       const high2 = await storage.enqueue({ jobTypeId: 'job', priority: 5 });
 

@@ -1,13 +1,14 @@
-import { JobLogLevel, JobRunStatus, type JobStorage } from '../../../lib/index.js';
+import { JobLogLevel, JobRunStatus } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, idsOf, sorted, MINUTE, HOUR, DAY, completion, type ContractContext } from './harness.js';
 
 export function describeCleanup(ctx: ContractContext): void {
-  const { define, totalRuns, statusOf, seed } = contractHelpers(ctx);
+  const { define, totalRuns, statusOf, seed, complete } = contractHelpers(ctx);
 
   // ----- cleanup -----
 
   describe('cleanup', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -18,9 +19,9 @@ export function describeCleanup(ctx: ContractContext): void {
     async function finished(count: number, completedAt: Date): Promise<string[]> {
       const ids = await seed('job', count);
       for (;;) {
-        const claimed = await storage.claim(['default'], 'cleaner', 100);
+        const claimed = await storage.claim({ queues: ['default'], workerId: 'cleaner', limit: 100 });
         if (claimed.length === 0) break;
-        await storage.completeRuns(claimed.map((run) => completion(run.id, 'cleaner', completedAt)));
+        await complete(claimed.map((run) => completion(run.id, 'cleaner', run.attemptNumber, completedAt)));
       }
       expect((await storage.countRuns()).completed).toBeGreaterThanOrEqual(count);
       return ids;
@@ -32,12 +33,12 @@ export function describeCleanup(ctx: ContractContext): void {
       const [oldCompleted] = await finished(1, old);
       const [recentCompleted] = await finished(1, new Date(now - HOUR));
       const oldFailed = await storage.enqueue({ jobTypeId: 'job' });
-      await storage.claim(['default'], 'w', 1);
-      await storage.failRun({ runId: oldFailed, workerId: 'w', errorMessage: 'x', errorDetails: null, completedAt: old, durationMs: 1, retryAt: null });
+      await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 });
+      await storage.failRun({ runId: oldFailed, workerId: 'w', attempt: 1, errorMessage: 'x', errorDetails: null, completedAt: old, durationMs: 1, retryAt: null });
       const oldCancelled = await storage.enqueue({ jobTypeId: 'job' });
       await storage.updateRun(oldCancelled, { status: JobRunStatus.Cancelled, completedAt: old });
       const oldRunning = await storage.enqueue({ jobTypeId: 'job', scheduledAt: new Date(old.getTime() - 1) });
-      expect(idsOf(await storage.claim(['default'], 'w', 1))).toEqual([oldRunning]);
+      expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 }))).toEqual([oldRunning]);
       const oldPending = await storage.enqueue({ jobTypeId: 'job', scheduledAt: old });
       await storage.addLogs([oldCompleted, recentCompleted, oldPending].map((id) => ({ runId: id, level: JobLogLevel.Info, message: id })));
 

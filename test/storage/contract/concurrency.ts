@@ -1,5 +1,5 @@
-import { type JobStorage } from '../../../lib/index.js';
-import { contractHelpers, idsOf, sorted, type ContractContext } from './harness.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
+import { contractHelpers, idsOf, lease, sorted, type ContractContext } from './harness.js';
 
 export function describeConcurrency(ctx: ContractContext): void {
   const { define, totalRuns, seed } = contractHelpers(ctx);
@@ -7,7 +7,7 @@ export function describeConcurrency(ctx: ContractContext): void {
   // ----- concurrency in one process -----
 
   describe('concurrency', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -25,7 +25,7 @@ export function describeConcurrency(ctx: ContractContext): void {
           got.set(worker, mine);
           for (;;) {
             // Half claim in batches, half dequeue one at a time.
-            const batch = i % 2 === 0 ? idsOf(await storage.claim(['default'], worker, 7)) : [(await storage.dequeue('default', worker))?.id];
+            const batch = i % 2 === 0 ? idsOf(await storage.claim({ queues: ['default'], workerId: worker, limit: 7 })) : [(await storage.dequeue('default', worker))?.id];
             const ids = batch.filter((id): id is string => id !== undefined);
             if (ids.length === 0) return;
             mine.push(...ids);
@@ -40,7 +40,10 @@ export function describeConcurrency(ctx: ContractContext): void {
       expect(counts.running).toBe(1000);
       expect(counts.pending).toBe(0);
       // Each run is recorded as held by the worker that got it.
-      for (const [worker, ids] of [...got].slice(0, 5)) expect(sorted(await storage.stillHeld(worker, ids))).toEqual(sorted(ids));
+      for (const [worker, ids] of [...got].slice(0, 5)) {
+        const leases = ids.map((id) => lease(id, worker));
+        expect(sorted((await storage.stillHeld(leases)).map((held) => held.runId))).toEqual(sorted(ids));
+      }
     });
 
     it('200 concurrent enqueues, dequeues and updates: no error, no lost or doubled row', async () => {
@@ -73,7 +76,7 @@ export function describeConcurrency(ctx: ContractContext): void {
       expect(counts.running).toBe(67);
       expect(counts.pending).toBe(100);
       for (const id of enqueued) expect(await storage.getRun(id)).not.toBeNull();
-      for (const id of updated) expect((await storage.getRun(id))!.progressJson).not.toBeNull();
+      for (const id of updated) expect((await storage.getRun(id))!.progress).not.toBeNull();
     });
   });
 }

@@ -1,5 +1,6 @@
-import { ScheduleType, UnknownJobError, type JobStorage } from '../../../lib/index.js';
-import { contractHelpers, json, SECOND, MINUTE, HOUR, type ContractContext } from './harness.js';
+import { ScheduleType, UnknownJobError } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
+import { contractHelpers, SECOND, MINUTE, HOUR, type ContractContext } from './harness.js';
 
 export function describeDefinitions(ctx: ContractContext): void {
   const { define } = contractHelpers(ctx);
@@ -7,7 +8,7 @@ export function describeDefinitions(ctx: ContractContext): void {
   // ----- definitions -----
 
   describe('definitions', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -48,7 +49,7 @@ export function describeDefinitions(ctx: ContractContext): void {
       await storage.upsertDefinition({ jobTypeId: 'bare' });
 
       const report = await storage.getJobDefinition('report');
-      expect(json(report!.defaultInputJson)).toEqual({ month: 1 });
+      expect(report!.defaultInput).toEqual({ month: 1 });
       expect(report).toMatchObject({
         displayName: 'Monthly report',
         description: 'Builds the report',
@@ -67,6 +68,7 @@ export function describeDefinitions(ctx: ContractContext): void {
       });
       expect(await storage.getJobDefinition('bare')).toMatchObject({
         displayName: 'bare',
+        defaultInput: null,
         queue: 'default',
         priority: 0,
         isEnabled: true,

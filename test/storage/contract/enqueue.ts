@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidPayloadError, InvalidRunStateError, JobRunStatus, JobTriggerType, ScheduleType, UnknownJobError, type JobStorage } from '../../../lib/index.js';
-import { contractHelpers, json, MINUTE, PAYLOAD_LIMIT, type ContractContext } from './harness.js';
+import { InvalidPayloadError, InvalidRunStateError, JobRunStatus, JobTriggerType, ScheduleType, UnknownJobError } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
+import { contractHelpers, MINUTE, PAYLOAD_LIMIT, type ContractContext } from './harness.js';
 
 export function describeEnqueue(ctx: ContractContext): void {
   const { define, totalRuns } = contractHelpers(ctx);
@@ -8,7 +9,7 @@ export function describeEnqueue(ctx: ContractContext): void {
   // ----- enqueue -----
 
   describe('enqueue', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -34,7 +35,7 @@ export function describeEnqueue(ctx: ContractContext): void {
         completedAt: null,
         parentRunId: null,
       });
-      expect(json(run!.inputJson)).toEqual({ to: 'a@example.com' });
+      expect(run!.input).toEqual({ to: 'a@example.com' });
       expect(run!.scheduledAt.getTime()).toBeGreaterThanOrEqual(before);
       expect(run!.scheduledAt.getTime()).toBeLessThanOrEqual(after);
       expect(run!.createdAt.getTime()).toBeGreaterThanOrEqual(before);
@@ -56,7 +57,7 @@ export function describeEnqueue(ctx: ContractContext): void {
       expect(run).toMatchObject({
         queue: 'low', priority: -2, scheduledAt: at, triggerType: JobTriggerType.Scheduled, correlationId: 'corr-1', maxRetries: 7,
       });
-      expect(json(run!.inputJson)).toEqual([1, 2]);
+      expect(run!.input).toEqual([1, 2]);
     });
 
     it('enqueue without input stores null input, and generates distinct ids', async () => {
@@ -65,7 +66,7 @@ export function describeEnqueue(ctx: ContractContext): void {
       const [a, b] = [await storage.enqueue({ jobTypeId: 'noop' }), await storage.enqueue({ jobTypeId: 'noop' })];
 
       expect(a).not.toBe(b);
-      expect((await storage.getRun(a))!.inputJson).toBeNull();
+      expect((await storage.getRun(a))!.input).toBeNull();
     });
 
     it('enqueueMany stores every run and returns their ids in order', async () => {
@@ -77,7 +78,7 @@ export function describeEnqueue(ctx: ContractContext): void {
 
       expect(ids).toHaveLength(3);
       expect(new Set(ids).size).toBe(3);
-      const inputs = await Promise.all(ids.map(async (id) => json((await storage.getRun(id))!.inputJson)));
+      const inputs = await Promise.all(ids.map(async (id) => (await storage.getRun(id))!.input));
       expect(inputs).toEqual([1, 2, 3]);
     });
 
@@ -106,7 +107,7 @@ export function describeEnqueue(ctx: ContractContext): void {
   // ----- bad input -----
 
   describe('bad input stores nothing', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -153,7 +154,7 @@ export function describeEnqueue(ctx: ContractContext): void {
       expect(await totalRuns()).toBe(0);
 
       const id = await storage.enqueue({ jobTypeId: 'job', input: atLimit });
-      expect(json((await storage.getRun(id))!.inputJson)).toBe(atLimit);
+      expect((await storage.getRun(id))!.input).toBe(atLimit);
       expect(await totalRuns()).toBe(1);
     });
 

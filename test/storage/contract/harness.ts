@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import type { JobDefinitionInput, JobStorage, NewJobRun, RunCompletion } from '../../../lib/index.js';
+import type { JobDefinitionInput, NewJobRun } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
+import type { AttemptLease, RunCompletion } from '../../../lib/storage/job-storage.types.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
 /**
@@ -9,7 +11,7 @@ import { waitFor } from '../../helpers/wait-for.js';
  * constants and clock helpers the areas use, and the helpers bound to the storage of the running test.
  */
 export interface StorageHarness {
-  storage: JobStorage;
+  storage: EngineStorage;
   /** The backend's DataSource, for backend-specific tests; the contract does not use it. */
   dataSource: DataSource;
   /** Releases the database (and removes its files). */
@@ -31,7 +33,7 @@ export interface StorageTraits {
 /** What every area gets: the storage of the test that is running, and how to declare a frozen-clock test. */
 export interface ContractContext {
   /** A fresh storage per test: read it inside a hook or a test, never when the suite is declared. */
-  readonly storage: JobStorage;
+  readonly storage: EngineStorage;
   /** A test that freezes Date.now(): it can only steer a backend on the process clock. */
   readonly itOnProcessClock: typeof it;
 }
@@ -57,7 +59,7 @@ export async function clockPast(ms: number): Promise<void> {
   await waitFor(() => Date.now() > ms, { intervalMs: 1, what: `clock past ${ms}` });
 }
 
-/** A JSON column as a value: backends may store the text re-spaced (jsonb). */
+/** JSON text as a value (a claimed run's inputJson): backends may store the text re-spaced (jsonb). */
 export const json = (text: string | null | undefined): unknown => (text == null ? text : JSON.parse(text));
 
 /** An id no run has. */
@@ -66,8 +68,13 @@ export const NO_SUCH_RUN = randomUUID();
 export const idsOf = (runs: ReadonlyArray<{ id: string }>) => runs.map((run) => run.id);
 export const sorted = (ids: readonly string[]) => [...ids].sort();
 
-export const completion = (runId: string, workerId: string, completedAt = new Date(), outputJson: string | null = null): RunCompletion =>
-  ({ runId, workerId, outputJson, completedAt, durationMs: 5 });
+/** The lease of attempt `attempt` (the claimed run's attemptNumber) of a run, held by `workerId`. */
+export const lease = (runId: string, workerId: string, attempt = 1): AttemptLease => ({ runId, workerId, attempt });
+
+/** A successful attempt of a run: `attempt` is the claimed run's attemptNumber. */
+export const completion = (
+  runId: string, workerId: string, attempt: number, completedAt = new Date(), outputJson: string | null = null,
+): RunCompletion => ({ runId, workerId, attempt, outputJson, completedAt, durationMs: 5 });
 
 /** Helpers that act on the storage of the running test. */
 export function contractHelpers(ctx: ContractContext) {
@@ -82,5 +89,9 @@ export function contractHelpers(ctx: ContractContext) {
   const seed = (jobTypeId: string, count: number, extra: Partial<NewJobRun> = {}) =>
     ctx.storage.enqueueMany(Array.from({ length: count }, (_, i) => ({ jobTypeId, input: { i }, ...extra })));
 
-  return { define, totalRuns, statusOf, seed };
+  /** Commits completions and claims nothing: the ids whose lease was still held. */
+  const complete = async (completions: RunCompletion[]) =>
+    (await ctx.storage.completeAndClaim(completions, { queues: [], workerId: 'x', limit: 0 })).completed;
+
+  return { define, totalRuns, statusOf, seed, complete };
 }

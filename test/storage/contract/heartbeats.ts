@@ -1,4 +1,4 @@
-import { type JobStorage } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { atTime, clockPast, MINUTE, type ContractContext } from './harness.js';
 
 export function describeHeartbeats(ctx: ContractContext): void {
@@ -7,7 +7,7 @@ export function describeHeartbeats(ctx: ContractContext): void {
   // ----- heartbeats -----
 
   describe('heartbeats', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });

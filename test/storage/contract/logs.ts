@@ -1,4 +1,5 @@
-import { JobLogLevel, RunNotFoundError, type JobStorage } from '../../../lib/index.js';
+import { JobLogLevel, RunNotFoundError } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, NO_SUCH_RUN, type ContractContext } from './harness.js';
 
 export function describeLogs(ctx: ContractContext): void {
@@ -7,7 +8,7 @@ export function describeLogs(ctx: ContractContext): void {
   // ----- logs -----
 
   describe('logs', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });

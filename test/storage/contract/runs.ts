@@ -1,5 +1,6 @@
-import { JobRunStatus, RunNotFoundError, type JobStorage } from '../../../lib/index.js';
-import { contractHelpers, clockPast, json, NO_SUCH_RUN, idsOf, type ContractContext } from './harness.js';
+import { JobRunStatus, RunNotFoundError } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
+import { contractHelpers, clockPast, NO_SUCH_RUN, idsOf, type ContractContext } from './harness.js';
 
 export function describeRuns(ctx: ContractContext): void {
   const { define } = contractHelpers(ctx);
@@ -7,7 +8,7 @@ export function describeRuns(ctx: ContractContext): void {
   // ----- reading and updating runs -----
 
   describe('runs', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -23,11 +24,11 @@ export function describeRuns(ctx: ContractContext): void {
       expect(updated).toMatchObject({
         startedAt: started, workerId: 'w-9', attemptNumber: 2, status: JobRunStatus.Pending, correlationId: 'c',
       });
-      expect([json(updated!.progressJson), json(updated!.inputJson)]).toEqual([{ pct: 50 }, { keep: true }]);
+      expect([updated!.progress, updated!.input]).toEqual([{ pct: 50 }, { keep: true }]);
       await storage.updateRun(id, { workerId: null, startedAt: null });
       const cleared = await storage.getRun(id);
       expect(cleared).toMatchObject({ workerId: null, startedAt: null });
-      expect(json(cleared!.progressJson)).toEqual({ pct: 50 });
+      expect(cleared!.progress).toEqual({ pct: 50 });
 
       await expect(storage.updateRun(NO_SUCH_RUN, { progressJson: '{}' })).rejects.toThrow(RunNotFoundError);
       await expect(storage.updateRun(NO_SUCH_RUN, {})).rejects.toThrow(RunNotFoundError);

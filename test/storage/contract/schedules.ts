@@ -1,13 +1,14 @@
-import { JobRunStatus, JobTriggerType, ScheduleType, type JobStorage } from '../../../lib/index.js';
+import { JobRunStatus, JobTriggerType, ScheduleType } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, MINUTE, HOUR, completion, type ContractContext } from './harness.js';
 
 export function describeSchedules(ctx: ContractContext): void {
-  const { define, totalRuns } = contractHelpers(ctx);
+  const { define, totalRuns, complete } = contractHelpers(ctx);
 
   // ----- schedules -----
 
   describe('schedules', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -90,9 +91,9 @@ export function describeSchedules(ctx: ContractContext): void {
 
       const id = await storage.enqueue({ jobTypeId: 'job', priority: 1 });
       expect(await storage.hasActiveRun('job')).toBe(true);
-      await storage.claim(['default'], 'w', 1);
+      await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 });
       expect(await storage.hasActiveRun('job')).toBe(true);
-      await storage.completeRuns([completion(id, 'w')]);
+      await complete([completion(id, 'w', 1)]);
       expect(await storage.hasActiveRun('job')).toBe(false);
     });
   });

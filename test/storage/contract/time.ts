@@ -1,4 +1,5 @@
-import { JobLogLevel, ScheduleType, type JobStorage } from '../../../lib/index.js';
+import { JobLogLevel, ScheduleType } from '../../../lib/index.js';
+import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, idsOf, MINUTE, type ContractContext } from './harness.js';
 
 export function describeTime(ctx: ContractContext): void {
@@ -7,7 +8,7 @@ export function describeTime(ctx: ContractContext): void {
   // ----- time -----
 
   describe('time', () => {
-    let storage: JobStorage;
+    let storage: EngineStorage;
     beforeEach(() => {
       storage = ctx.storage;
     });
@@ -43,7 +44,7 @@ export function describeTime(ctx: ContractContext): void {
       const expected = [...times].sort((a, b) => a - b).map((ms) => ids.get(ms));
 
       expect(idsOf(await storage.getPendingRuns('default'))).toEqual(expected);
-      expect(idsOf(await storage.claim(['default'], 'w', 10))).toEqual(expected);
+      expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10 }))).toEqual(expected);
     });
   });
 }
