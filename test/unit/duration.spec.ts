@@ -73,7 +73,7 @@ describe('parseDuration', () => {
     expect(parseDuration('36500d')).toBe(MAX_DURATION_MS);
     const parse = () => parseDuration('36501d', 'retention');
     expect(parse).toThrow(InvalidDurationError);
-    expect(parse).toThrow(`retention: at most 100 years (${MAX_DURATION_MS} ms) is accepted; got "36501d"`);
+    expect(parse).toThrow(`retention: must be at most 100 years (${MAX_DURATION_MS} ms); got "36501d"`);
     expect(tryParseDuration('36501d')).toBeUndefined();
   });
 
