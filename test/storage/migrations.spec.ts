@@ -1,15 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { JobLogLevel, SchemaNotMigratedError, SqliteJobStorage, ZapJobsMigrations } from '../../lib/index.js';
+import { JobLogLevel, SchemaNotMigratedError } from '../../lib/index.js';
 import { tablePrefixOf } from '../../lib/migrations/migration-helpers.js';
-import { SQLITE_MIGRATIONS } from '../../lib/migrations/sqlite/index.js';
-import { resolveOptions } from '../../lib/options/resolve-options.js';
+import { SQLITE_MIGRATIONS } from '../../lib/migrations/sqlite/sqlite-migration-runner.js';
 import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
-import { createSqliteDataSource, rawSqlite } from '../../lib/storage/sqlite/sqlite-connection.js';
 import { startChild, type Child } from '../helpers/child-process.js';
 import { postgresBackend, type TestDatabase } from '../helpers/backends.js';
-import { createPostgresDataSource } from '../../lib/storage/postgres/postgres-connection.js';
+import { openStorage, rawSqlite, type OpenedStorage } from '../helpers/open-storage.js';
 import { tempDir } from '../helpers/temp-db.js';
 
 Logger.overrideLogger(false);
@@ -22,7 +20,7 @@ const ALL = SQLITE_MIGRATIONS.map((Migration) => new Migration().name as string)
 
 describe('ZapJobsMigrations on SQLite', () => {
   let dir: ReturnType<typeof tempDir>;
-  const open: DataSource[] = [];
+  const open: OpenedStorage[] = [];
   const children: Child[] = [];
 
   beforeEach(() => {
@@ -31,15 +29,15 @@ describe('ZapJobsMigrations on SQLite', () => {
 
   afterEach(async () => {
     for (const child of children.splice(0)) if (child.process.exitCode === null) child.process.kill();
-    for (const dataSource of open.splice(0)) if (dataSource.isInitialized) await dataSource.destroy();
+    for (const opened of open.splice(0)) await opened.close();
     dir.remove();
   });
 
-  async function connect(options: ZapJobsModuleOptions = {}) {
-    const resolved = resolveOptions({ database: dir.file(), ...options });
-    const dataSource = await createSqliteDataSource(resolved);
-    open.push(dataSource);
-    return { dataSource, options: resolved, migrations: new ZapJobsMigrations(dataSource, resolved) };
+  /** Opens the file as the module does, without migrating it. */
+  async function connect(options: ZapJobsModuleOptions = {}): Promise<OpenedStorage> {
+    const opened = await openStorage({ database: dir.file(), ...options }, { migrate: false });
+    open.push(opened);
+    return opened;
   }
 
   const tableNames = (dataSource: DataSource) =>
@@ -51,7 +49,7 @@ describe('ZapJobsMigrations on SQLite', () => {
     rawSqlite(dataSource).prepare(`SELECT name, timestamp FROM "${prefix}migrations" ORDER BY id`).all() as Array<{ name: string; timestamp: number }>;
 
   it('migrate() creates the tables under a custom prefix, and a storage with that prefix works on them', async () => {
-    const { dataSource, options, migrations } = await connect({ tablePrefix: 'acme_' });
+    const { dataSource, storage, migrations } = await connect({ tablePrefix: 'acme_' });
 
     expect(await migrations.migrate()).toEqual(ALL);
 
@@ -61,13 +59,12 @@ describe('ZapJobsMigrations on SQLite', () => {
     expect(indexes.filter((index) => !index.name.startsWith('acme_'))).toEqual([]);
     expect(migrationRows(dataSource, 'acme_')).toEqual(ALL.map((name) => ({ name, timestamp: Number(name.slice(-13)) })));
 
-    // Raw statements and TypeORM repositories (definitions, logs, heartbeats) both find the prefixed tables.
-    const storage = new SqliteJobStorage(dataSource, { tablePrefix: options.tablePrefix });
+    // Every statement of the storage finds the prefixed tables.
     await storage.upsertDefinition({ jobTypeId: 'job' });
     const id = await storage.enqueue({ jobTypeId: 'job' });
     await storage.addLog({ runId: id, level: JobLogLevel.Info, message: 'hello' });
     await storage.updateHeartbeat('w');
-    expect((await storage.claim(['default'], 'w', 1)).map((run) => run.id)).toEqual([id]);
+    expect((await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 })).map((run) => run.id)).toEqual([id]);
     expect((await storage.getAllDefinitions()).map((d) => d.jobTypeId)).toEqual(['job']);
     expect((await storage.getLogs(id)).map((l) => l.message)).toEqual(['hello']);
     expect((await storage.getActiveWorkers(60_000)).map((w) => w.workerId)).toEqual(['w']);
@@ -93,18 +90,16 @@ describe('ZapJobsMigrations on SQLite', () => {
   it('a restart on an existing file applies nothing and keeps the data', async () => {
     const first = await connect();
     await first.migrations.migrate();
-    const storage = new SqliteJobStorage(first.dataSource, { tablePrefix: first.options.tablePrefix });
-    await storage.upsertDefinition({ jobTypeId: 'job' });
-    const id = await storage.enqueue({ jobTypeId: 'job', input: { kept: true } });
-    await first.dataSource.destroy();
+    await first.storage.upsertDefinition({ jobTypeId: 'job' });
+    const id = await first.storage.enqueue({ jobTypeId: 'job', input: { kept: true } });
+    await first.close();
 
     const second = await connect();
     expect(await second.migrations.pending()).toEqual([]);
     expect(await second.migrations.migrate()).toEqual([]);
 
     expect(migrationRows(second.dataSource).map((row) => row.name)).toEqual(ALL);
-    const reopened = new SqliteJobStorage(second.dataSource, { tablePrefix: second.options.tablePrefix });
-    expect((await reopened.getRun(id))?.inputJson).toBe('{"kept":true}');
+    expect((await second.storage.getRun(id))?.input).toEqual({ kept: true });
   });
 
   it('a migration that fails rolls back every migration of that run', async () => {
@@ -116,9 +111,10 @@ describe('ZapJobsMigrations on SQLite', () => {
       }
       async down(): Promise<void> {}
     }
-    const { dataSource, migrations } = await connect();
+    // A runner takes the list of migrations as it is built: the broken one goes in first.
     SQLITE_MIGRATIONS.push(BrokenMigration9999999999999);
     try {
+      const { dataSource, migrations } = await connect();
       await expect(migrations.migrate()).rejects.toThrow('broken on purpose');
 
       expect(tableNames(dataSource)).toEqual([]);
@@ -126,7 +122,7 @@ describe('ZapJobsMigrations on SQLite', () => {
     } finally {
       SQLITE_MIGRATIONS.pop();
     }
-    expect(await migrations.migrate()).toEqual(ALL);
+    expect(await (await connect()).migrations.migrate()).toEqual(ALL);
   });
 
   it(`${PROCESSES} OS processes migrating one new file at the same moment all succeed, each migration recorded once`, async () => {
@@ -176,21 +172,20 @@ describe('ZapJobsMigrations on SQLite', () => {
 
 (postgresBackend.available ? describe : describe.skip)('ZapJobsMigrations on PostgreSQL', () => {
   let db: TestDatabase;
-  const sources: DataSource[] = [];
+  const sources: OpenedStorage[] = [];
 
   beforeEach(() => {
     db = postgresBackend.create();
   });
   afterEach(async () => {
-    for (const ds of sources.splice(0)) if (ds.isInitialized) await ds.destroy();
+    for (const opened of sources.splice(0)) await opened.close();
     await db.drop();
   });
 
   const open = async (options: ZapJobsModuleOptions = {}) => {
-    const resolved = resolveOptions({ ...db.options, ...options });
-    const ds = await createPostgresDataSource(resolved);
-    sources.push(ds);
-    return { ds, migrations: new ZapJobsMigrations(ds, resolved), resolved };
+    const opened = await openStorage({ ...db.options, ...options }, { migrate: false });
+    sources.push(opened);
+    return { ds: opened.dataSource, migrations: opened.migrations, resolved: opened.options };
   };
 
   it('creates the schema and native-typed tables; a second migrate() applies nothing', async () => {

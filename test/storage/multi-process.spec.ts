@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { JobRunStatus, SqliteJobStorage, ZapJobsMigrations } from '../../lib/index.js';
-import { resolveOptions } from '../../lib/options/resolve-options.js';
-import { createSqliteDataSource } from '../../lib/storage/sqlite/sqlite-connection.js';
+import { JobRunStatus } from '../../lib/index.js';
 import { startChild, type Child } from '../helpers/child-process.js';
+import { openStorage } from '../helpers/open-storage.js';
 import { tempDir } from '../helpers/temp-db.js';
 
 // Children are compiled fixtures: run `npm run build:test` before this spec when running it alone.
@@ -25,11 +24,8 @@ describe('two OS processes claiming from one SQLite file', () => {
 
   it(`hands each of ${RUNS} runs to exactly one process`, async () => {
     const database = dir.file();
-    const options = resolveOptions({ database });
-    const dataSource = await createSqliteDataSource(options);
+    const { storage, close } = await openStorage({ database });
     try {
-      await new ZapJobsMigrations(dataSource, options).migrate();
-      const storage = new SqliteJobStorage(dataSource, { tablePrefix: options.tablePrefix });
       await storage.upsertDefinition({ jobTypeId: 'job' });
       const seeded = await storage.enqueueMany(Array.from({ length: RUNS }, (_, i) => ({ jobTypeId: 'job', input: { i } })));
 
@@ -59,10 +55,12 @@ describe('two OS processes claiming from one SQLite file', () => {
       expect([...a.ids, ...b.ids].sort()).toEqual([...seeded].sort());
       // The database agrees: every run is running, held by the process that reported it.
       expect(await storage.countRuns()).toMatchObject({ [JobRunStatus.Running]: RUNS, [JobRunStatus.Pending]: 0 });
-      expect((await storage.stillHeld('proc-a', a.ids)).length).toBe(a.ids.length);
-      expect((await storage.stillHeld('proc-b', b.ids)).length).toBe(b.ids.length);
+      // Each claimed once: attempt 1.
+      const leases = (workerId: string, ids: string[]) => ids.map((runId) => ({ runId, workerId, attempt: 1 }));
+      expect((await storage.stillHeld(leases('proc-a', a.ids))).length).toBe(a.ids.length);
+      expect((await storage.stillHeld(leases('proc-b', b.ids))).length).toBe(b.ids.length);
     } finally {
-      await dataSource.destroy();
+      await close();
     }
   });
 });
