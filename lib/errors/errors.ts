@@ -82,3 +82,13 @@ export class WorkerShutdownError extends ZapJobsError {
  * (bad input that no retry will fix, say).
  */
 export class UnrecoverableJobError extends ZapJobsError {}
+
+/**
+ * The SQLite file was deleted or replaced while the process had it open: writes would go to a file
+ * no other process can see, and be lost at exit, so they fail instead. Restart the process.
+ */
+export class DatabaseFileGoneError extends ZapJobsError {
+  constructor(readonly file: string) {
+    super(messages.databaseFileGone(file));
+  }
+}

@@ -67,4 +67,7 @@ export const messages = {
   notJson: (what: string, reason: string) => `${what} cannot be stored as JSON: ${reason}`,
   tooLarge: (what: string, bytes: number, max: number) =>
     `${what} is ${bytes} bytes as JSON, over maxPayloadBytes (${max}).`,
+  databaseFileGone: (file: string) =>
+    `The SQLite database file '${file}' was deleted or replaced while open: nothing more is written to it, ` +
+    `since other processes could not see it and it would be lost at exit. Restore the file or restart the process.`,
 };

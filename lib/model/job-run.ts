@@ -3,7 +3,8 @@ import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, Sche
 /**
  * One execution request of a job, across all of its attempts, as storage hands it out: values,
  * not column text. JSON columns come parsed, times as Dates, flags as booleans, and absent values
- * as null, identical on SQLite and PostgreSQL. `Input` and `Output` are the job's types when the
+ * as null, identical on SQLite and PostgreSQL (a JSON column another program filled with text that
+ * is not JSON comes back as that text). `Input` and `Output` are the job's types when the
  * run is read through a typed API (JobScheduler.getRun(runId, SendEmailJob)).
  */
 export interface JobRun<Input = unknown, Output = unknown> {

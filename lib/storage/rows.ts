@@ -13,7 +13,15 @@ const date = (value: unknown): Date | null => (value == null ? null : value inst
 const num = (value: unknown): number | null => (value == null ? null : Number(value));
 const str = (value: unknown): string | null => (value == null ? null : String(value));
 const flag = (value: unknown): boolean => value === true || value === 1 || value === '1' || value === 't';
-const parsed = (value: unknown): unknown => (value == null ? null : JSON.parse(String(value)));
+/** A JSON column's value. Text that another program wrote and is not JSON comes back as that text, so one bad row never breaks a listing. */
+function parsed(value: unknown): unknown {
+  if (value == null) return null;
+  try {
+    return JSON.parse(String(value));
+  } catch {
+    return String(value);
+  }
+}
 const list = (value: unknown): string[] => (value == null ? [] : (JSON.parse(String(value)) as string[]));
 
 /** The column lists each table is read with: JSON columns as text. */

@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { DatabaseFileGoneError } from '../../errors/errors.js';
 import { runBodySync, type Row, type SqlExecutor, type Statement, type StatementResult, type TxBody } from '../sql/executor.js';
 
 /**
@@ -13,8 +16,27 @@ export class SqliteExecutor implements SqlExecutor {
   /** One better-sqlite3 transaction wrapper, reused: it calls the function it is given. */
   private readonly lane: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
 
+  /** The file's identity when it was opened (none in memory). */
+  private readonly file: { path: string; dev: number; ino: number } | undefined;
+
   constructor(readonly db: BetterSqlite3.Database) {
     this.lane = db.transaction((fn: () => unknown) => fn());
+    if (!db.memory) {
+      const path = resolve(db.name);
+      const { dev, ino } = statSync(path);
+      this.file = { path, dev, ino };
+    }
+  }
+
+  /**
+   * A file deleted (or replaced) under an open connection still takes writes, into an inode nobody
+   * else can open, lost at exit: acknowledged enqueues would vanish. One stat() per write transaction
+   * (about a microsecond) refuses them instead.
+   */
+  private checkFile(): void {
+    if (!this.file) return;
+    const now = statSync(this.file.path, { throwIfNoEntry: false });
+    if (!now || now.ino !== this.file.ino || now.dev !== this.file.dev) throw new DatabaseFileGoneError(this.file.path);
   }
 
   /** The prepared statement of a SQL text, compiled on first use. */
@@ -39,6 +61,7 @@ export class SqliteExecutor implements SqlExecutor {
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction, synchronously. */
   writeSync<T>(fn: () => T): T {
+    this.checkFile();
     return this.lane.immediate(fn) as T;
   }
 

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { rmSync, renameSync, writeFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
+import { DatabaseFileGoneError } from '../../lib/index.js';
+import { openStorage, type OpenedStorage } from '../helpers/open-storage.js';
+import { tempDir } from '../helpers/temp-db.js';
+
+Logger.overrideLogger(false);
+
+/** Issue 8, item 9: enqueues into a database file deleted under the process were acknowledged, then lost. */
+describe('a SQLite file deleted or replaced under an open storage', () => {
+  let opened: OpenedStorage | undefined;
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    opened = await openStorage({ database: dir.file() });
+    await opened.storage.upsertDefinition({ jobTypeId: 'job' });
+    await opened.storage.enqueue({ jobTypeId: 'job', input: 1 });
+  });
+
+  afterEach(async () => {
+    await opened?.close();
+    dir.remove();
+  });
+
+  it('refuses enqueues with DatabaseFileGoneError once the file is deleted', async () => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(dir.file() + suffix, { force: true });
+
+    await expect(opened!.storage.enqueue({ jobTypeId: 'job', input: 2 })).rejects.toBeInstanceOf(DatabaseFileGoneError);
+    await expect(opened!.storage.enqueueMany([{ jobTypeId: 'job' }])).rejects.toThrow(/was deleted or replaced/);
+    await expect(opened!.storage.claim({ queues: ['default'], workerId: 'w', limit: 1 })).rejects.toBeInstanceOf(DatabaseFileGoneError);
+  });
+
+  it('refuses writes when another file took its place', async () => {
+    renameSync(dir.file(), dir.file('moved.db'));
+    writeFileSync(dir.file(), '');
+
+    await expect(opened!.storage.enqueue({ jobTypeId: 'job', input: 2 })).rejects.toBeInstanceOf(DatabaseFileGoneError);
+  });
+
+  it('keeps writing while the file is in place', async () => {
+    const id = await opened!.storage.enqueue({ jobTypeId: 'job', input: 3 });
+
+    expect((await opened!.storage.getRun(id))?.input).toBe(3);
+  });
+});
