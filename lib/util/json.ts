@@ -21,6 +21,9 @@ function lossyKind(value: object): string | undefined {
   return undefined;
 }
 
+/** The escape of a NUL character: \u0000 after an even number of backslashes (an escaped backslash is not one). */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
 /** Where `key` of `holder` is, from the path of `holder`: 'input.tags', 'input.items[2]'. */
 function childPath(parent: string, holder: unknown, key: string): string {
   if (key === '') return parent;
@@ -58,6 +61,11 @@ export function toJson(value: unknown, what: string, maxBytes = Infinity): strin
   }
   if (json === undefined) {
     throw new InvalidPayloadError(messages.notJson(what, `a ${typeof value} has no JSON form`));
+  }
+  // JSON escapes NUL as \u0000, and PostgreSQL's jsonb refuses that escape: one such value would fail
+  // every statement it is written in. Refused on both backends alike, with a reason.
+  if (json.includes('\\u0000') && NUL_ESCAPE.test(json)) {
+    throw new InvalidPayloadError(messages.notJson(what, 'it contains a NUL character (\\u0000), which the database cannot store'));
   }
   if (maxBytes !== Infinity) {
     const bytes = Buffer.byteLength(json, 'utf8');

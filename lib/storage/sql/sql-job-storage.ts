@@ -320,7 +320,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
          current_job_id, current_job_started_at)
        VALUES (?, ?, ?, ${json}, ?, ?, ?, ${json}, ?, NULL)
        ON CONFLICT (worker_id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat, running_run_ids = excluded.running_run_ids,
-         current_job_id = excluded.current_job_id, hostname = excluded.hostname, pid = excluded.pid,
+         current_job_id = excluded.current_job_id,
+         hostname = COALESCE(${this.d.param('text')}, ${h}.hostname), pid = COALESCE(${this.d.param('int')}, ${h}.pid),
          queues = COALESCE(excluded.queues, ${h}.queues), concurrency = COALESCE(excluded.concurrency, ${h}.concurrency),
          started_at = CASE WHEN ${this.d.param('bool')} THEN excluded.started_at ELSE ${h}.started_at END`,
       [
@@ -333,6 +334,9 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
         this.d.time(now),
         JSON.stringify(running),
         running[0] ?? null,
+        // On a later beat, what the caller left out keeps its stored value.
+        info.hostname ?? null,
+        info.pid ?? null,
         this.d.bool(info.startedAt !== undefined),
       ],
     );
