@@ -39,15 +39,17 @@ const probe = {
   started: [] as number[],
   aborted: [] as Array<{ attempt: number; reason: string }>,
   returned: [] as number[],
-  gates: new Map<number, ReturnType<typeof deferred>>(),
-  gate(attempt: number) {
-    if (!this.gates.has(attempt)) this.gates.set(attempt, deferred());
-    return this.gates.get(attempt)!;
+  lateProgress: [] as string[],
+  gates: new Map<number | string, ReturnType<typeof deferred>>(),
+  gate(key: number | string) {
+    if (!this.gates.has(key)) this.gates.set(key, deferred());
+    return this.gates.get(key)!;
   },
   reset() {
     this.started = [];
     this.aborted = [];
     this.returned = [];
+    this.lateProgress = [];
     this.gates = new Map();
   },
   releaseAll() {
@@ -84,6 +86,29 @@ class QuickJob implements JobHandler {
   }
 }
 
+/** Reports progress, waits (ignoring its signal) until released, then reports again: after it lost its lease. */
+async function reportsLate(ctx: JobContext<unknown>): Promise<string> {
+  await ctx.progress({ step: 'early' });
+  await probe.gate(ctx.runId).promise;
+  await ctx.progress({ step: 'late' });
+  probe.lateProgress.push(ctx.runId);
+  return 'too late';
+}
+
+@Job({ id: 'late-after-timeout', timeout: 300, maxRetries: 0 })
+class LateAfterTimeoutJob implements JobHandler {
+  handle(ctx: JobContext<unknown>) {
+    return reportsLate(ctx);
+  }
+}
+
+@Job({ id: 'late-after-cancel', maxRetries: 0 })
+class LateAfterCancelJob implements JobHandler {
+  handle(ctx: JobContext<unknown>) {
+    return reportsLate(ctx);
+  }
+}
+
 interface Booted {
   app: INestApplication;
   jobs: JobScheduler;
@@ -97,7 +122,7 @@ async function boot(options: ZapJobsModuleOptions, clock: Clock): Promise<Booted
     imports: [
       ZapJobsModule.forRoot({ pollInterval: 50, heartbeatInterval: STALE_AFTER / 2, staleAfter: STALE_AFTER, shutdownTimeout: 5_000, ...options }),
     ],
-    providers: [FencedJob, OccupiesJob, QuickJob],
+    providers: [FencedJob, OccupiesJob, QuickJob, LateAfterTimeoutJob, LateAfterCancelJob],
   })
   class FencingAppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [FencingAppModule] }).overrideProvider(Clock).useValue(clock).compile();
@@ -212,5 +237,19 @@ describeEachBackend('fencing: an attempt whose run was recovered commits nothing
     // a's 'completed' events: the quick run's only, never the fenced attempt's.
     await waitFor(() => completedOnA.includes(quick), { what: "a's completed event for the quick run" });
     expect(completedOnA).toEqual([quick]);
+  });
+
+  it('progress reported by an attempt after it timed out or was cancelled changes nothing', async () => {
+    const a = await start({ workerId: 'fencing-a', concurrency: 2 });
+    const timedOut = await a.jobs.enqueue(LateAfterTimeoutJob);
+    const cancelled = await a.jobs.enqueue(LateAfterCancelJob);
+    await waitFor(async () => (await a.storage.getRun(cancelled))?.progress, { what: 'early progress stored' });
+    expect(await a.jobs.cancel(cancelled)).toBe(true);
+    await runIn(a.storage, timedOut, [JobRunStatus.Failed]);
+    await runIn(a.storage, cancelled, [JobRunStatus.Cancelled]);
+    probe.gate(timedOut).resolve();
+    probe.gate(cancelled).resolve();
+    await waitFor(() => probe.lateProgress.length === 2, { what: 'both late progress reports made' });
+    for (const id of [timedOut, cancelled]) expect((await a.storage.getRun(id))!.progress).toEqual({ step: 'early' });
   });
 });
