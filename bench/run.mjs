@@ -1,5 +1,5 @@
 // The benchmark's orchestrator: `node bench/run.mjs [--quick] [--only W1,W3] [--contenders zapjobs,plainjob] [--out FILE] [--scale 0.1]
-// [--baseline DIR]` (normally through `npm run bench`, which builds dist/ and installs bench/node_modules first).
+// [--baseline DIR] [--repetitions N]` (normally through `npm run bench`, which builds dist/ and installs bench/node_modules first).
 //
 // --baseline DIR: DIR is another checkout's built dist/ (say of the commit before a change). ZapJobs
 // then also runs on that build, as the rows "ZapJobs (SQLite) @ baseline" and, when a PostgreSQL
@@ -66,6 +66,8 @@ const mode = args.includes('--quick') ? 'quick' : 'full';
 const plan = { ...PLANS[mode] };
 // --scale 0.1: every job count times 0.1 (for trying changes to the bench itself; not for figures).
 const scale = Number(option('--scale') ?? 1);
+// --repetitions 3: each workload that many times (quick mode's single repetition gives no median).
+if (option('--repetitions')) plan.repetitions = Math.max(1, Number(option('--repetitions')));
 if (scale !== 1) {
   for (const name of ['enqueueJobs', 'drainJobs', 'memoryJobs']) if (plan[name]) plan[name] = Math.max(100, Math.round(plan[name] * scale));
   plan.historySizes = plan.historySizes?.map((h) => ({ ...h, history: Math.round(h.history * scale) }));

@@ -85,9 +85,9 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     void queues;
   }
 
-  /** The same, outside a transaction. */
+  /** The same, outside a transaction; none by default. */
   protected async wake(queues: Iterable<string>): Promise<void> {
-    await this.exec.transaction(() => this.notify(queues));
+    void queues;
   }
 
   // ----- definitions -----
