@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
 import { JobCancelledError, JobTimeoutError, WorkerShutdownError } from '../errors/errors.js';
-import { JobLogLevel } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
 import type { AttemptLease, ClaimedRun, ClaimRequest, RunCompletion } from '../storage/job-storage.types.js';
@@ -10,11 +9,11 @@ import { Clock } from '../util/clock.js';
 import { setLongTimeout, type LongTimeout } from '../util/timers.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { AttemptControl } from './attempt-control.js';
+import { attemptFailure } from './attempt-failure.js';
 import { runAttempt, type AttemptOutcome } from './job-runner.js';
 import { LeaseLostError } from './lease-lost.error.js';
-import { maxAttempts, nextAttempt } from './next-attempt.js';
 import { RunCompleter } from './run-completer.js';
-import { capText, errorMessage, isInstance, MAX_MESSAGE_LENGTH } from './to-error.js';
+import { capText, errorMessage, isInstance, MAX_MESSAGE_LENGTH, toError } from './to-error.js';
 
 /** One attempt this worker executes: its lease is what every write of its outcome is fenced on. */
 interface Attempt {
@@ -280,24 +279,12 @@ export class WorkerPool {
       return;
     }
     const { error, durationMs } = outcome;
-    const now = this.clock.date();
-    const next = nextAttempt(run, job, error, now);
-    const retryAt = next.kind === 'retry' ? next.at : null;
-    const max = maxAttempts(run, job);
-    const ending = retryAt ? `; retry at ${retryAt.toISOString()}` : next.kind === 'unrecoverable' ? '; unrecoverable, not retried' : '; no attempts left';
-    this.completer.log({
-      runId: run.id,
-      level: JobLogLevel.Error,
-      message: `attempt ${run.attemptNumber} of ${max} failed: ${error.message}${ending}`,
-      exception: error.stack ?? null,
-      attemptNumber: run.attemptNumber,
-      category: 'zapjobs',
-    });
-    const failure = { ...lease, errorMessage: error.message, errorDetails: error.stack ?? null, completedAt: now, durationMs, retryAt };
+    const { failure, line, maxAttempts } = attemptFailure(lease, run, job, error, durationMs, this.clock.date());
+    this.completer.log(line);
     if (!(await this.completer.fail(failure))) return;
-    this.logger.warn(`Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${max} failed after ${durationMs} ms: ${error.message}`);
+    this.logger.warn(`Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${maxAttempts} failed after ${durationMs} ms: ${error.message}`);
     const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
-    if (retryAt) this.events.emit('retrying', { ...event, error, retryAt });
+    if (failure.retryAt) this.events.emit('retrying', { ...event, error, retryAt: failure.retryAt });
     else this.events.emit('failed', { ...event, error, durationMs });
   }
 
@@ -308,18 +295,12 @@ export class WorkerPool {
    */
   private async lastResort(attempt: Attempt, thrown: unknown): Promise<void> {
     try {
-      const reason = errorMessage(thrown);
-      this.logger.error(`Settling run ${attempt.run.id} attempt ${attempt.lease.attempt} failed: ${reason}; recording it as failed`);
-      const now = this.clock.date();
-      const next = nextAttempt(attempt.run, attempt.job, thrown, now);
-      await this.completer.fail({
-        ...attempt.lease,
-        errorMessage: capText(`the attempt's outcome could not be recorded: ${reason}`, MAX_MESSAGE_LENGTH),
-        errorDetails: null,
-        completedAt: now,
-        durationMs: 0,
-        retryAt: next.kind === 'retry' ? next.at : null,
-      });
+      const error = toError(thrown);
+      this.logger.error(`Settling run ${attempt.run.id} attempt ${attempt.lease.attempt} failed: ${error.message}; recording it as failed`);
+      error.message = capText(`the attempt's outcome could not be recorded: ${error.message}`, MAX_MESSAGE_LENGTH);
+      const { failure, line } = attemptFailure(attempt.lease, attempt.run, attempt.job, error, 0, this.clock.date());
+      this.completer.log(line);
+      await this.completer.fail(failure);
     } catch (error) {
       this.logger.error(`Run ${attempt.run.id}: recording the failure failed too: ${errorMessage(error)}`);
     }
