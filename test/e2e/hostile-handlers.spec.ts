@@ -48,6 +48,15 @@ class HostileJob implements JobHandler<{ kind: string }> {
   }
 }
 
+/** Returns, rather than throws, a value that cannot be stored: a trapping Proxy or an object whose toJSON throws. */
+@Job({ id: 'hostile-output', maxRetries: 0 })
+class HostileOutputJob implements JobHandler<{ kind: string }> {
+  handle(ctx: JobContext<{ kind: string }>) {
+    if (ctx.input.kind === 'proxy') return hostileProxy();
+    return Object.assign(Object.create(null), { toJSON: () => { throw new Error('no JSON for this output'); } });
+  }
+}
+
 @Job({ id: 'plain' })
 class PlainJob implements JobHandler<unknown, string> {
   handle() {
@@ -70,7 +79,7 @@ describeEachBackend('hostile handlers: whatever is thrown, the run fails readabl
 
   it('fails every hostile throw with its message, one slot serving them all, then runs a normal job', async () => {
     // One slot: each run can only start once the one before freed it.
-    booted = await bootApp({ ...db.options, concurrency: 1 }, [HostileJob, PlainJob]);
+    booted = await bootApp({ ...db.options, concurrency: 1 }, [HostileJob, HostileOutputJob, PlainJob]);
     const ids = new Map<string, string>();
     for (const kind of Object.keys(HOSTILE)) ids.set(kind, await booted.jobs.enqueue('hostile', { kind }));
     for (const [kind, id] of ids) {
@@ -84,6 +93,17 @@ describeEachBackend('hostile handlers: whatever is thrown, the run fails readabl
         `attempt 1 of 1 failed: ${HOSTILE[kind].message}; no attempts left`,
       ]);
     }
+    const plain = await booted.jobs.enqueue(PlainJob);
+    expect((await runIn(booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
+  });
+
+  it('fails a handler whose returned value cannot be read or stored, and frees the slot', async () => {
+    booted = await bootApp({ ...db.options, concurrency: 1 }, [HostileJob, HostileOutputJob, PlainJob]);
+    const proxy = await booted.jobs.enqueue('hostile-output', { kind: 'proxy' });
+    const toJson = await booted.jobs.enqueue('hostile-output', { kind: 'to-json' });
+    // Resolving a handler's promise with a Proxy asks it for `then`: that trap's error is the attempt's.
+    expect((await runIn(booted.storage, proxy, [JobRunStatus.Failed])).errorMessage).toBe('trap');
+    expect((await runIn(booted.storage, toJson, [JobRunStatus.Failed])).errorMessage).toContain('no JSON for this output');
     const plain = await booted.jobs.enqueue(PlainJob);
     expect((await runIn(booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
   });
