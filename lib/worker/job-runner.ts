@@ -24,7 +24,16 @@ export interface AttemptDeps {
   lease: AttemptLease;
   writeLog: (line: NewJobLog) => void;
   writeProgress: (lease: AttemptLease, progressJson: string) => Promise<boolean>;
+  /** The bound on output and progress, as on input: what one run may store as JSON. */
+  maxPayloadBytes: number;
 }
+
+/**
+ * Log lines stored per attempt. A handler logging in a loop would otherwise fill the table and
+ * stall the worker's commits; past this, lines still reach Nest's Logger, and one line says how
+ * many were not stored.
+ */
+export const MAX_LOG_LINES_PER_ATTEMPT = 10_000;
 
 // A handler's log line may carry anything: it is made text without ever throwing.
 function format(head: string, args: unknown[]): string {
@@ -70,23 +79,28 @@ class AttemptContext implements JobContext<unknown> {
   async progress(value: JobProgress): Promise<void> {
     // Fenced on the lease: a report from an attempt that timed out, was cancelled or was
     // recovered (false here) must not overwrite the progress of the run's current attempt.
-    await this.deps.writeProgress(this.deps.lease, toJson(value, 'progress') as string);
+    await this.deps.writeProgress(this.deps.lease, toJson(value, `progress of job '${this.jobTypeId}'`, this.deps.maxPayloadBytes) as string);
   }
 }
 
 function makeLogger(job: RegisteredJob, runId: string, attempt: number, deps: AttemptDeps): JobLogger {
   const nestLogger = new Logger(`ZapJobs:${job.id}`);
+  let stored = 0;
   const line = (level: JobLogLevel, message: unknown, args: unknown[]) => {
     const error = isInstance(message, Error) ? toError(message) : undefined;
     const text = format(error ? error.message : safeText(message), args);
-    deps.writeLog({
-      runId,
-      level,
-      message: text,
-      attemptNumber: attempt,
-      exception: error?.stack ?? null,
-      category: job.id,
-    });
+    if (stored < MAX_LOG_LINES_PER_ATTEMPT) {
+      stored++;
+      deps.writeLog({ runId, level, message: text, attemptNumber: attempt, exception: error?.stack ?? null, category: job.id });
+    } else if (stored++ === MAX_LOG_LINES_PER_ATTEMPT) {
+      deps.writeLog({
+        runId,
+        level: JobLogLevel.Warn,
+        message: `log limit reached: this attempt stores at most ${MAX_LOG_LINES_PER_ATTEMPT} lines; later ones go to the application's logger only`,
+        attemptNumber: attempt,
+        category: 'zapjobs',
+      });
+    }
     const forwarded = `[run ${runId} attempt ${attempt}] ${text}`;
     if (level === JobLogLevel.Error) nestLogger.error(forwarded);
     else if (level === JobLogLevel.Warn) nestLogger.warn(forwarded);
@@ -141,7 +155,8 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: A
       timer = setLongTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
     const output = await control.race(Promise.resolve().then(() => job.instance.handle(ctx)));
-    const outputJson = toJson(output, `output of job '${job.id}'`);
+    // Bounded like input, so that passParentOutput cannot carry more into a continuation either.
+    const outputJson = toJson(output, `output of job '${job.id}'`, deps.maxPayloadBytes);
     return { ok: true, output, outputJson, durationMs: Date.now() - started };
   } catch (thrown) {
     return { ok: false, error: toError(thrown), durationMs: Date.now() - started };

@@ -242,6 +242,7 @@ export class WorkerPool {
       lease,
       writeLog: (line) => this.completer.log(line),
       writeProgress: (held, progressJson) => this.storage.writeProgress(held, progressJson),
+      maxPayloadBytes: this.options.maxPayloadBytes,
     })
       .then((outcome) => this.settle(attempt, outcome))
       .catch((error: unknown) => this.lastResort(attempt, error))
