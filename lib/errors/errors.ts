@@ -78,6 +78,18 @@ export class WorkerShutdownError extends ZapJobsError {
 }
 
 /**
+ * Aborts an attempt whose worker no longer holds its run: the run was recovered while this worker
+ * looked dead (its event loop blocked past staleAfter, say) and may be running again, here or
+ * elsewhere. Nothing the attempt does afterwards is recorded: storage fences every write on the
+ * lease (run, attempt, worker). Handlers see it as `ctx.signal.reason`.
+ */
+export class LeaseLostError extends ZapJobsError {
+  constructor(readonly runId: string, readonly attempt: number) {
+    super(messages.leaseLost(runId, attempt));
+  }
+}
+
+/**
  * Throw from a handler to fail the run at once, skipping the attempts that remain
  * (bad input that no retry will fix, say).
  */

@@ -70,4 +70,6 @@ export const messages = {
   databaseFileGone: (file: string) =>
     `The SQLite database file '${file}' was deleted or replaced while open: nothing more is written to it, ` +
     `since other processes could not see it and it would be lost at exit. Restore the file or restart the process.`,
+  leaseLost: (runId: string, attempt: number) =>
+    `the worker lost its hold on attempt ${attempt} of run ${runId} (the run was recovered); this attempt's outcome is not recorded`,
 };

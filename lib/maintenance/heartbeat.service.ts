@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
-import { JobCancelledError } from '../errors/errors.js';
+import { JobCancelledError, LeaseLostError } from '../errors/errors.js';
 import { JobRunStatus } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
 import type { AttemptLease, HeartbeatInfo } from '../storage/job-storage.types.js';
 import { Clock } from '../util/clock.js';
 import { Loop } from '../util/loop.js';
-import { LeaseLostError } from '../worker/lease-lost.error.js';
 import { errorMessage } from '../worker/to-error.js';
 import { WorkerPool } from '../worker/worker-pool.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';

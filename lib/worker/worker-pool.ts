@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
-import { JobCancelledError, JobTimeoutError, WorkerShutdownError } from '../errors/errors.js';
+import { JobCancelledError, JobTimeoutError, LeaseLostError, WorkerShutdownError } from '../errors/errors.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
 import type { AttemptLease, ClaimedRun, ClaimRequest, RunCompletion } from '../storage/job-storage.types.js';
@@ -11,7 +11,6 @@ import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { AttemptControl } from './attempt-control.js';
 import { attemptFailure } from './attempt-failure.js';
 import { runAttempt, type AttemptOutcome } from './job-runner.js';
-import { LeaseLostError } from './lease-lost.error.js';
 import { RunCompleter } from './run-completer.js';
 import { capText, errorMessage, isInstance, MAX_MESSAGE_LENGTH, toError } from './to-error.js';
 
