@@ -54,6 +54,16 @@ export abstract class EngineStorage extends JobStorage {
   abstract hasActiveRun(jobTypeId: string): Promise<boolean>;
 
   /**
+   * Whether the database refused an operation for its values (a constraint, a value a column
+   * cannot hold): the same statement would fail again, where a lost connection or a held lock
+   * would not. The completer then commits a refused group one by one, failing only the culprit.
+   */
+  abstract refusedData(error: unknown): boolean;
+
+  /** Releases what the storage holds beside its DataSource; called after the DataSource is destroyed. */
+  async close(): Promise<void> {}
+
+  /**
    * Subscribes to wake-ups: `onWake(queue)` is called when runs become due in another process
    * (PostgreSQL LISTEN/NOTIFY). Backends without such a channel rely on polling: this default
    * subscribes to nothing. Returns a function that unsubscribes.

@@ -38,25 +38,12 @@ function childPath(parent: string, holder: unknown, key: string): string {
  */
 export function toJson(value: unknown, what: string, maxBytes = Infinity): string | null {
   if (value === undefined) return null;
-  const root = what.split(' ')[0] || 'value';
-  const paths = new WeakMap<object, string>();
   let json: string | undefined;
   try {
-    json = JSON.stringify(value, function (this: unknown, key: string, item: unknown) {
-      const path = childPath(key === '' ? root : (paths.get(this as object) ?? root), this, key);
-      const type = typeof item;
-      if (type === 'function' || type === 'symbol') {
-        throw new InvalidPayloadError(messages.notJson(what, `${path} is a ${type}`));
-      }
-      if (item !== null && type === 'object') {
-        const lossy = lossyKind(item as object);
-        if (lossy !== undefined) throw new InvalidPayloadError(messages.notJson(what, `${path} is ${lossy}`));
-        paths.set(item as object, path);
-      }
-      return item;
-    });
+    json = JSON.stringify(value, screen);
   } catch (error) {
-    if (error instanceof InvalidPayloadError) throw error;
+    // Something to refuse: serialise again, slowly, to say where it is.
+    if (error === REFUSED) describeRefusal(value, what);
     throw new InvalidPayloadError(messages.notJson(what, (error as Error).message), { cause: error });
   }
   if (json === undefined) {
@@ -72,6 +59,43 @@ export function toJson(value: unknown, what: string, maxBytes = Infinity): strin
     if (bytes > maxBytes) throw new InvalidPayloadError(messages.tooLarge(what, bytes, maxBytes));
   }
   return json;
+}
+
+/** Thrown by the fast screen; never leaves this file. */
+const REFUSED = Symbol('refused');
+
+/**
+ * The replacer of every serialisation, on the hot path (each input and output): a typeof per
+ * value, and the checks for lossy objects only on objects that are not plain ones or arrays.
+ */
+function screen(_key: string, item: unknown): unknown {
+  const type = typeof item;
+  if (type === 'function' || type === 'symbol') throw REFUSED;
+  if (type === 'object' && item !== null) {
+    const proto = Object.getPrototypeOf(item);
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null && lossyKind(item as object) !== undefined) throw REFUSED;
+  }
+  return item;
+}
+
+/** Throws the InvalidPayloadError that names the path of the first refused value (`input.tags is a Map`). */
+function describeRefusal(value: unknown, what: string): never {
+  const root = what.split(' ')[0] || 'value';
+  const paths = new WeakMap<object, string>();
+  JSON.stringify(value, function (this: unknown, key: string, item: unknown) {
+    const path = childPath(key === '' ? root : (paths.get(this as object) ?? root), this, key);
+    const type = typeof item;
+    if (type === 'function' || type === 'symbol') {
+      throw new InvalidPayloadError(messages.notJson(what, `${path} is a ${type}`));
+    }
+    if (item !== null && type === 'object') {
+      const lossy = lossyKind(item as object);
+      if (lossy !== undefined) throw new InvalidPayloadError(messages.notJson(what, `${path} is ${lossy}`));
+      paths.set(item as object, path);
+    }
+    return item;
+  });
+  throw new InvalidPayloadError(messages.notJson(what, 'a value JSON cannot hold'));
 }
 
 /** Parses a JSON column; undefined for null. */

@@ -129,18 +129,57 @@ export class RunCompleter {
       result = await this.storage.completeAndClaim(committing, next);
       this.flushFailures = 0;
     } catch (error) {
+      this.reserved -= next.limit;
+      // Refused for its values: the same group would be refused for ever, holding back every
+      // run in it. Each goes on its own instead, so only the culprit fails.
+      if (this.storage.refusedData(error)) return this.isolate(completions, error);
       // Kept and retried until the database answers: dropped, a completion would leave its run
       // Running under a live heartbeat for ever.
       this.completions.unshift(...completions);
       this.retryLater(`Committing ${completions.length} completion(s) failed`, error);
       return;
-    } finally {
-      this.reserved -= next.limit;
     }
+    this.reserved -= next.limit;
     const held = new Set(result.completed);
     for (const pending of completions) this.settle(pending, held.has(pending.completion.runId));
     this.host.execute(result.claimed);
     for (const pending of completions) pending.resolve();
+  }
+
+  /**
+   * A group the database refused for its data, committed one completion at a time: those it takes
+   * complete; one it refuses again fails its attempt for good, with the database's reason (its
+   * output will not change on a retry); any other error sends the rest back to be retried.
+   */
+  private async isolate(completions: PendingCompletion[], cause: unknown): Promise<void> {
+    this.logger.warn(`The database refused ${completions.length} completion(s) together (${errorMessage(cause)}): committing them one by one`);
+    const again: PendingCompletion[] = [];
+    for (const pending of completions) {
+      const c = pending.completion;
+      try {
+        const { completed } = await this.storage.completeAndClaim([c], { queues: [], workerId: c.workerId, limit: 0 });
+        this.settle(pending, completed.includes(c.runId));
+      } catch (error) {
+        if (!this.storage.refusedData(error)) {
+          again.push(pending);
+          continue;
+        }
+        const message = `the attempt's outcome could not be stored: ${errorMessage(error)}`;
+        this.logger.error(`Run ${c.runId} attempt ${c.attempt}: ${message}`);
+        await this.persist(`Recording the failure of run ${c.runId}`, () =>
+          this.storage.failRun({
+            runId: c.runId, workerId: c.workerId, attempt: c.attempt, errorMessage: message, errorDetails: null,
+            completedAt: c.completedAt, durationMs: c.durationMs, retryAt: null,
+          }),
+        );
+        this.settle(pending, false);
+      }
+      pending.resolve();
+    }
+    if (again.length) {
+      this.completions.unshift(...again);
+      this.retryLater(`Committing ${again.length} completion(s) failed`, cause);
+    }
   }
 
   private async writeLogs(logs: NewJobLog[]): Promise<void> {

@@ -20,4 +20,6 @@ export const postgresDialect: Dialect = {
   skipLocked: 'FOR UPDATE SKIP LOCKED',
   isRunId: (id) => typeof id === 'string' && UUID.test(id),
   isUniqueViolation: (error) => (error as { code?: string } | null)?.code === '23505',
+  // SQLSTATE classes 22 (data exception), 23 (integrity constraint violation), 54 (program limit exceeded).
+  isDataError: (error) => /^(22|23|54)/.test(String((error as { code?: string } | null)?.code ?? '')),
 };

@@ -30,4 +30,6 @@ export interface Dialect {
   isRunId(id: string): boolean;
   /** The error a unique or primary key violation raises. */
   isUniqueViolation(error: unknown): boolean;
+  /** An error about the statement's values (a constraint, a value the column cannot hold), not the connection. */
+  isDataError(error: unknown): boolean;
 }

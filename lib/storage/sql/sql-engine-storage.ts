@@ -23,6 +23,10 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
 
   // ----- attempts -----
 
+  refusedData(error: unknown): boolean {
+    return this.d.isDataError(error);
+  }
+
   async failRun(failure: RunFailure): Promise<boolean> {
     if (!failure.retryAt) return this.exec.transaction(() => tx.failForGood(this, failure));
     const retryAt = this.d.time(failure.retryAt.getTime());

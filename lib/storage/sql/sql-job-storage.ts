@@ -60,6 +60,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   protected readonly maxPayloadBytes: number;
   /** jobTypeId -> queue and priority: enqueue checks the job exists without a read per call. */
   private readonly known = new Map<string, RunDefaults>();
+  private readonly texts = new Map<string, string>();
 
   constructor(protected readonly exec: SqlExecutor, readonly d: Dialect, options: SqlStorageOptions) {
     super();
@@ -67,6 +68,12 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     this.cols = selectLists(d);
     this.clock = options.clock;
     this.maxPayloadBytes = options.maxPayloadBytes ?? Infinity;
+  }
+
+  text(key: string, build: () => string): string {
+    let found = this.texts.get(key);
+    if (found === undefined) this.texts.set(key, (found = build()));
+    return found;
   }
 
   // ----- what each backend provides -----

@@ -26,6 +26,11 @@ export interface SqlContext {
   notify(queues: Iterable<string>): TxBody<void>;
   /** Inserts prepared run rows (see runRow). */
   insertRuns(rows: unknown[][]): TxBody<void>;
+  /**
+   * The SQL text known by `key`, built once: statements on paths taken for every completion are
+   * not rebuilt (and, on SQLite, not hashed afresh for the statement cache) each time.
+   */
+  text(key: string, build: () => string): string;
 }
 
 /** Only the attempt a worker holds: the run is Running that attempt under that worker. */
@@ -45,11 +50,11 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
   let parents = parentIds;
   let status = parentStatus;
   while (parents.length > 0) {
-    const released = releasedConditions(status);
-    const met = released.length > 0 ? `continue_on IN (${sqlList(released)})` : d.literal(false);
     const list = d.inList('parent_run_id', parents, 'uuid');
-    const changed = yield* rows(
-      `UPDATE ${t.runs} SET
+    const text = c.text(`resolveChildren:${status}`, () => {
+      const released = releasedConditions(status);
+      const met = released.length > 0 ? `continue_on IN (${sqlList(released)})` : d.literal(false);
+      return `UPDATE ${t.runs} SET
          status = CASE WHEN ${met} THEN 'pending' ELSE 'cancelled' END,
          scheduled_at = ${d.greatest('scheduled_at', d.param('time'))},
          completed_at = CASE WHEN ${met} THEN NULL ELSE ${d.param('time')} END,
@@ -57,9 +62,9 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
          input_json = CASE WHEN ${met} AND pass_parent_output = ${d.literal(true)}
            THEN (SELECT p.output_json FROM ${t.runs} AS p WHERE p.id = ${t.runs}.parent_run_id) ELSE input_json END
        WHERE ${list.sql} AND status = 'awaiting'
-       RETURNING id, status, queue`,
-      [d.time(at), d.time(at), conditionNotMet(status), list.param],
-    );
+       RETURNING id, status, queue`;
+    });
+    const changed = yield* rows(text, [d.time(at), d.time(at), conditionNotMet(status), list.param]);
     total += changed.length;
     yield* c.notify(pendingQueues(changed));
     parents = changed.filter((r) => r.status === JobRunStatus.Cancelled).map((r) => String(r.id));
@@ -73,7 +78,8 @@ export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatu
   if (finished.length === 0) return;
   yield* resolveChildren(c, finished.map((row) => String(row.id)), status, at);
   for (const jobTypeId of new Set(finished.map((row) => row.job_type_id as string))) {
-    yield* sql(`UPDATE ${c.t.definitions} SET last_run_at = ?, last_run_status = ? WHERE job_type_id = ?`, [c.d.time(at), status, jobTypeId]);
+    const text = c.text('touchDefinition', () => `UPDATE ${c.t.definitions} SET last_run_at = ?, last_run_status = ? WHERE job_type_id = ?`);
+    yield* sql(text, [c.d.time(at), status, jobTypeId]);
   }
 }
 
@@ -118,10 +124,10 @@ export function* resolveContinuations(c: SqlContext, parentRunId: string, at: nu
 /** A failed attempt with no attempt left: Failed, then its continuations. */
 export function* failForGood(c: SqlContext, failure: RunFailure): TxBody<boolean> {
   const at = failure.completedAt.getTime();
+  const text = c.text('failForGood', () => `UPDATE ${c.t.runs} SET status = 'failed', completed_at = ?, error_message = ?, error_details = ?,
+      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id`);
   const finished = yield* rows(
-    `UPDATE ${c.t.runs} SET status = 'failed', completed_at = ?, error_message = ?, error_details = ?, duration_ms = ?
-      WHERE ${LEASE_HELD}
-      RETURNING id, job_type_id`,
+    text,
     [c.d.time(at), storableText(failure.errorMessage), storableText(failure.errorDetails), failure.durationMs, ...leaseParams(failure)],
   );
   yield* afterFinish(c, finished, JobRunStatus.Failed, at);

@@ -17,4 +17,9 @@ export const sqliteDialect: Dialect = {
     const code = (error as { code?: string } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
   },
+  isDataError: (error) => {
+    const code = (error as { code?: string } | null)?.code ?? '';
+    // better-sqlite3 reports values it cannot bind as a RangeError or TypeError, before SQLite runs.
+    return /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/.test(code) || error instanceof RangeError || error instanceof TypeError;
+  },
 };

@@ -26,14 +26,26 @@ export class SqliteJobStorage extends SqlEngineStorage {
     this.sqlite = executor;
   }
 
+  /** Statement texts built once: the enqueue path looks its statement up by text on every call. */
+  private readonly insertRunText = `INSERT INTO ${this.t.runs} (${RUN_INSERT_COLUMNS.join(', ')}) VALUES (${RUN_INSERT_COLUMNS.map(() => '?').join(', ')})`;
+  private readonly insertLogText = `INSERT INTO ${this.t.logs} (run_id, level, message, timestamp, category, exception, attempt_number)
+    SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE id = ?)`;
+
+  private readonly completeText = `UPDATE ${this.t.runs} SET status = 'completed', output_json = ?, completed_at = ?, duration_ms = ?,
+      error_message = NULL, error_details = NULL
+    WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
+    RETURNING id, job_type_id`;
+
+  override async close(): Promise<void> {
+    this.sqlite.close();
+  }
+
   *insertRuns(rows: unknown[][]): TxBody<void> {
-    const text = `INSERT INTO ${this.t.runs} (${RUN_INSERT_COLUMNS.join(', ')}) VALUES (${RUN_INSERT_COLUMNS.map(() => '?').join(', ')})`;
-    for (const row of rows) yield* sql(text, row);
+    for (const row of rows) yield* sql(this.insertRunText, row);
   }
 
   protected *insertLogs(logs: NewJobLog[], now: number): TxBody<number> {
-    const text = `INSERT INTO ${this.t.logs} (run_id, level, message, timestamp, category, exception, attempt_number)
-      SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE id = ?)`;
+    const text = this.insertLogText;
     let inserted = 0;
     for (const log of logs) {
       const { changes } = yield* sql(text, [
@@ -81,7 +93,16 @@ export class SqliteJobStorage extends SqlEngineStorage {
    */
   private claimStatement(n: number): { statement: BetterSqlite3.Statement; literal: boolean } {
     const literal = Number.isInteger(n) && n <= 64;
-    const statement = this.sqlite.prepare(
+    const key = literal ? n : 0;
+    let found = this.claimStatements.get(key);
+    if (!found) this.claimStatements.set(key, (found = { statement: this.buildClaim(literal, n), literal }));
+    return found;
+  }
+
+  private readonly claimStatements = new Map<number, { statement: BetterSqlite3.Statement; literal: boolean }>();
+
+  private buildClaim(literal: boolean, n: number): BetterSqlite3.Statement {
+    return this.sqlite.prepare(
       `UPDATE ${this.t.runs}
           SET status = 'running', worker_id = ?, started_at = ?, attempt_number = attempt_number + 1, next_retry_at = NULL
         WHERE id IN (
@@ -94,7 +115,6 @@ export class SqliteJobStorage extends SqlEngineStorage {
         RETURNING id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
                   created_at, correlation_id, parent_run_id, trigger_type`,
     );
-    return { statement, literal };
   }
 
   /**
@@ -104,12 +124,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
    */
   private completeSync(completions: RunCompletion[]): string[] {
     if (completions.length === 0) return [];
-    const complete = this.sqlite.prepare(
-      `UPDATE ${this.t.runs} SET status = 'completed', output_json = ?, completed_at = ?, duration_ms = ?,
-              error_message = NULL, error_details = NULL
-        WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
-        RETURNING id, job_type_id`,
-    );
+    const complete = this.sqlite.prepare(this.completeText);
     const finished: Row[] = [];
     for (const c of completions) {
       const row = complete.get(c.outputJson, c.completedAt.getTime(), c.durationMs, c.runId, c.workerId, c.attempt) as Row | undefined;
