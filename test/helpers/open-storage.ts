@@ -27,13 +27,15 @@ export async function openStorage(
   const dataSource = await backend.createDataSource(resolved);
   const migrations = new ZapJobsMigrations(backend.migrationRunner(dataSource, resolved), resolved);
   if (migrate) await migrations.migrate();
+  const storage = backend.createStorage(dataSource, resolved, clock);
   return {
-    storage: backend.createStorage(dataSource, resolved, clock),
+    storage,
     dataSource,
     migrations,
     options: resolved,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
+      await storage.close();
     },
   };
 }
