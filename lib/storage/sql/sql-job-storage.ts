@@ -51,7 +51,8 @@ const LOG_CHUNK = 1000;
  * rules are the same on both (see transitions.ts), written once over a Dialect and an executor. A
  * backend adds only what it earns: the claim and completion hot path, the insert of runs and log
  * lines, the cleanup walk, and wake-ups across processes. This class holds the operations of the
- * public JobStorage; SqlEngineStorage adds the engine's.
+ * public JobStorage; SqlEngineStorage adds the engine's. (Some 370 lines: JobStorage's 23
+ * operations of a statement or two each, kept together as the one contract they implement.)
  */
 export abstract class SqlJobStorage extends EngineStorage implements SqlContext {
   readonly t: Tables;
