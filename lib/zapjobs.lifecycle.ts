@@ -68,8 +68,6 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
-    // After the DataSource: what the storage holds beside it may only go once the database is closed.
-    await this.storage.close();
   }
 
   private definitionOf(job: RegisteredJob): JobDefinitionInput {

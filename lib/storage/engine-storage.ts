@@ -60,9 +60,6 @@ export abstract class EngineStorage extends JobStorage {
    */
   abstract refusedData(error: unknown): boolean;
 
-  /** Releases what the storage holds beside its DataSource; called after the DataSource is destroyed. */
-  async close(): Promise<void> {}
-
   /**
    * Subscribes to wake-ups: `onWake(queue)` is called when runs become due in another process
    * (PostgreSQL LISTEN/NOTIFY). Backends without such a channel rely on polling: this default

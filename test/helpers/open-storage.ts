@@ -35,7 +35,6 @@ export async function openStorage(
     options: resolved,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
-      await storage.close();
     },
   };
 }

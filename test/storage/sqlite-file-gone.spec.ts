@@ -40,6 +40,12 @@ describe('a SQLite file deleted or replaced under an open storage', () => {
     await expect(opened!.storage.enqueue({ jobTypeId: 'job', input: 2 })).rejects.toBeInstanceOf(DatabaseFileGoneError);
   });
 
+  it('refuses writes when the file was moved away', async () => {
+    renameSync(dir.file(), dir.file('moved.db'));
+
+    await expect(opened!.storage.enqueue({ jobTypeId: 'job', input: 2 })).rejects.toBeInstanceOf(DatabaseFileGoneError);
+  });
+
   it('keeps writing while the file is in place', async () => {
     const id = await opened!.storage.enqueue({ jobTypeId: 'job', input: 3 });
 

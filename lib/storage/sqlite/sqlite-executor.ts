@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { DatabaseFileGoneError } from '../../errors/errors.js';
@@ -16,36 +16,30 @@ export class SqliteExecutor implements SqlExecutor {
   /** One better-sqlite3 transaction wrapper, reused: it calls the function it is given. */
   private readonly lane: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
 
-  /** A descriptor of our own on the database file (none in memory), to notice it deleted or replaced. */
-  private fd: number | undefined;
-  private readonly file: string | undefined;
+  /** The database file and its identity when opened (none in memory). */
+  private readonly file: { path: string; dev: number; ino: number } | undefined;
 
   constructor(readonly db: BetterSqlite3.Database) {
     this.lane = db.transaction((fn: () => unknown) => fn());
     if (!db.memory) {
-      this.file = resolve(db.name);
-      this.fd = openSync(this.file, 'r');
+      const path = resolve(db.name);
+      const { dev, ino } = statSync(path);
+      this.file = { path, dev, ino };
     }
   }
 
   /**
-   * A file deleted, or replaced by a rename, under an open connection still takes writes, into an
-   * inode nobody else can open and that is gone at exit: acknowledged enqueues would vanish. Its
-   * link count is then 0, which an fstat() of our descriptor (under a microsecond) shows. Checked
-   * before every write but those of the claim and completion hot path: enqueues fail, and a worker
-   * notices at its next heartbeat.
+   * A file deleted, moved or replaced under an open connection still takes writes, into an inode
+   * that other processes no longer find (and, deleted, that is gone at exit): acknowledged enqueues
+   * would vanish. One stat() of the path (under 2 microseconds) before every write but those of the
+   * claim and completion hot path: enqueues fail, and a worker notices at its next heartbeat. (Not an
+   * fstat() of a descriptor of our own: closing it would drop every POSIX lock the process holds on
+   * the file, those of SQLite's other connections included.)
    */
   private checkFile(): void {
-    if (this.fd !== undefined && fstatSync(this.fd).nlink === 0) throw new DatabaseFileGoneError(this.file as string);
-  }
-
-  /**
-   * Closes the descriptor. Only once SQLite has closed the database: closing any descriptor of a
-   * file drops every POSIX lock the process holds on it, SQLite's included.
-   */
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    if (!this.file) return;
+    const now = statSync(this.file.path, { throwIfNoEntry: false });
+    if (!now || now.ino !== this.file.ino || now.dev !== this.file.dev) throw new DatabaseFileGoneError(this.file.path);
   }
 
   /** The prepared statement of a SQL text, compiled on first use. */

@@ -36,10 +36,6 @@ export class SqliteJobStorage extends SqlEngineStorage {
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
     RETURNING id, job_type_id`;
 
-  override async close(): Promise<void> {
-    this.sqlite.close();
-  }
-
   *insertRuns(rows: unknown[][]): TxBody<void> {
     for (const row of rows) yield* sql(this.insertRunText, row);
   }
