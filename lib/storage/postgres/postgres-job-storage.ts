@@ -59,15 +59,14 @@ export class PostgresJobStorage extends SqlEngineStorage {
   /** Rows as arrays unnested, and a NOTIFY of the queues that got due runs, in one statement. */
   private insertRunsStatement(rows: unknown[][]): { sql: string; params: unknown[] } {
     const columns = RUN_INSERT_COLUMNS.map((_, i) => rows.map((row) => row[i]));
-    return {
-      sql: `WITH inserted AS (
-          INSERT INTO ${this.t.runs} (${RUN_INSERT_COLUMNS.join(', ')})
-          SELECT * FROM unnest(${RUN_INSERT_TYPES.map((type) => `?::${type}[]`).join(', ')})
-          RETURNING queue, status, scheduled_at)
-        SELECT pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE status = 'pending' AND scheduled_at <= ?) AS q`,
-      params: [...columns, this.options.channel, new Date(this.clock.now())],
-    };
+    return { sql: this.insertRunsText, params: [...columns, this.options.channel, new Date(this.clock.now())] };
   }
+
+  private readonly insertRunsText = `WITH inserted AS (
+      INSERT INTO ${this.t.runs} (${RUN_INSERT_COLUMNS.join(', ')})
+      SELECT * FROM unnest(${RUN_INSERT_TYPES.map((type) => `?::${type}[]`).join(', ')})
+      RETURNING queue, status, scheduled_at)
+    SELECT pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE status = 'pending' AND scheduled_at <= ?) AS q`;
 
   *insertRuns(rows: unknown[][]): TxBody<void> {
     const statement = this.insertRunsStatement(rows);
