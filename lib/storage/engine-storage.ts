@@ -34,7 +34,8 @@ export abstract class EngineStorage extends JobStorage {
   abstract writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean>;
   /**
    * Runs held by workers silent for longer than `staleAfterMs` go back to the queue (the attempt
-   * counts), or end Failed when no attempt is left. Returns how many were recovered.
+   * counts), or end Failed when no attempt is left; awaiting continuations of finished parents (a
+   * race can leave one) are resolved too. Returns how many runs were recovered.
    */
   abstract recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number>;
   /**

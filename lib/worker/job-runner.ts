@@ -9,7 +9,7 @@ import type { AttemptLease, ClaimedRun, NewJobLog } from '../storage/job-storage
 import { toJson } from '../util/json.js';
 import type { AttemptControl } from './attempt-control.js';
 import { maxAttempts } from './next-attempt.js';
-import { isInstance, safeText, toError } from './to-error.js';
+import { isError, safeText, toError } from './to-error.js';
 import { setLongTimeout, type LongTimeout } from '../util/timers.js';
 
 export { toError } from './to-error.js';
@@ -87,7 +87,7 @@ function makeLogger(job: RegisteredJob, runId: string, attempt: number, deps: At
   const nestLogger = new Logger(`ZapJobs:${job.id}`);
   let stored = 0;
   const line = (level: JobLogLevel, message: unknown, args: unknown[]) => {
-    const error = isInstance(message, Error) ? toError(message) : undefined;
+    const error = isError(message) ? toError(message) : undefined;
     const text = format(error ? error.message : safeText(message), args);
     if (stored < MAX_LOG_LINES_PER_ATTEMPT) {
       stored++;

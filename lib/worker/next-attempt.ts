@@ -1,7 +1,7 @@
 import { UnrecoverableJobError } from '../errors/errors.js';
 import type { ResolvedRetryPolicy } from '../options/resolved-options.js';
 import { retryDelay } from './backoff.js';
-import { isInstance } from './to-error.js';
+import { isError, isInstance } from './to-error.js';
 
 /** What a failed attempt leads to: another attempt at `at`, or the end of the run. */
 export type NextAttempt =
@@ -51,7 +51,7 @@ export function nextAttempt(
 
 function isUnrecoverable(error: unknown): boolean {
   if (isInstance(error, UnrecoverableJobError)) return true;
-  if (!isInstance(error, Error)) return false;
+  if (!isError(error)) return false;
   try {
     return isInstance((error as Error).cause, UnrecoverableJobError);
   } catch {

@@ -26,6 +26,14 @@ export function isInstance<T>(value: unknown, type: abstract new (...args: never
 }
 
 /**
+ * An Error, from this realm or another (an error made in a vm context, as under Jest, or by a native
+ * module there, is not `instanceof` this realm's Error, but its tag says what it is).
+ */
+export function isError(value: unknown): value is Error {
+  return isInstance(value, Error) || attempt(() => Object.prototype.toString.call(value)) === '[object Error]';
+}
+
+/**
  * A readable text for any value, never throwing: strings as they are, other primitives (Symbols
  * included) through String(), objects as JSON, else their `[object Tag]`, else a placeholder.
  */
@@ -46,7 +54,7 @@ export function safeText(value: unknown): string {
       break;
   }
   if (value === null) return 'null';
-  if (isInstance(value, Error)) {
+  if (isError(value)) {
     const message = readString(value, 'message');
     if (message !== undefined) return `${readString(value, 'name') ?? 'Error'}: ${message}`;
   }
@@ -57,7 +65,7 @@ export function safeText(value: unknown): string {
 
 /** The message of an Error, or a text for anything else: for log lines about caught errors. */
 export function errorMessage(value: unknown): string {
-  if (isInstance(value, Error)) {
+  if (isError(value)) {
     const message = readString(value, 'message');
     if (message !== undefined) return message;
   }
@@ -69,7 +77,7 @@ export function toError(thrown: unknown): Error {
   let name = 'Error';
   let message: string;
   let stack: string | undefined;
-  if (isInstance(thrown, Error)) {
+  if (isError(thrown)) {
     name = readString(thrown, 'name') ?? 'Error';
     message = describeField(thrown, 'message');
     stack = readString(thrown, 'stack');
@@ -101,7 +109,7 @@ function describeField(target: object, key: 'message'): string {
 
 /** A text for what a getter threw, one level deep only: a getter's error may be hostile too. */
 function safeTextOfThrow(error: unknown): string {
-  if (isInstance(error, Error)) {
+  if (isError(error)) {
     const message = readString(error, 'message');
     if (message !== undefined) return message;
   }

@@ -1,6 +1,6 @@
 import { InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
 import {
-  CANCELLABLE_STATUSES, conditionNotMet, isFinished, releasedConditions, REQUEUEABLE_STATUSES, sqlList,
+  CANCELLABLE_STATUSES, conditionNotMet, FINISHED_STATUSES, isFinished, releasedConditions, REQUEUEABLE_STATUSES, sqlList,
 } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
 import type { AttemptLease, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
@@ -183,6 +183,27 @@ export function* recoverRuns(
   return recovered.length;
 }
 
+/**
+ * Awaiting continuations whose parent has finished: resolved as the parent's end would have. On
+ * PostgreSQL one race leaves some: the statement that finishes a parent reads its children in a
+ * snapshot taken when it began, so a child committed just after that (continueWith of a parent
+ * finishing that instant), whose own check ran before the parent was locked, is missed by both.
+ * Swept with the stale-run recovery, so such a child waits at most one recovery interval.
+ */
+export function* resolveOrphans(c: SqlContext, now: number): TxBody<number> {
+  const { t } = c;
+  const parents = yield* rows(
+    c.text('orphans', () => `SELECT DISTINCT p.id, p.status FROM ${t.runs} AS ch JOIN ${t.runs} AS p ON p.id = ch.parent_run_id
+      WHERE ch.status = 'awaiting' AND ch.parent_run_id IS NOT NULL AND p.status IN (${sqlList(FINISHED_STATUSES)})`),
+  );
+  let resolved = 0;
+  for (const status of FINISHED_STATUSES) {
+    const ids = parents.filter((row) => row.status === status).map((row) => String(row.id));
+    if (ids.length) resolved += yield* resolveChildren(c, ids, status, now);
+  }
+  return resolved;
+}
+
 /** Runs held by workers silent for over `staleAfterMs`; then forgets workers silent ten times as long. */
 export function* recoverStaleRuns(c: SqlContext, staleAfterMs: number, defaultMaxRetries: number, now: number): TxBody<number> {
   const cutoff = c.d.time(now - staleAfterMs);
@@ -193,6 +214,7 @@ export function* recoverStaleRuns(c: SqlContext, staleAfterMs: number, defaultMa
   };
   const reason = `'worker ' || COALESCE(worker_id, 'unknown') || ' stopped sending heartbeats while running attempt ' || attempt_number`;
   const recovered = yield* recoverRuns(c, where, reason, defaultMaxRetries, now);
+  yield* resolveOrphans(c, now);
   // Workers silent far longer than staleAfter are gone: keep the table to live ones.
   yield* sql(`DELETE FROM ${c.t.heartbeats} WHERE last_heartbeat < ?`, [c.d.time(now - 10 * staleAfterMs)]);
   return recovered;

@@ -146,5 +146,20 @@ export function describeContinuations(ctx: ContractContext): void {
       expect([...idsOf(result.claimed), ...idsOf(later)]).toEqual([greatGrand]);
       expect(await statusOf(greatGrand)).toBe(JobRunStatus.Running);
     });
+
+    it('recoverStaleRuns resolves awaiting children of a finished parent that a race left behind', async () => {
+      expect(idsOf(await storage.claim({ queues: ['default'], workerId: 'w', limit: 10 }))).toEqual([parent]);
+      await complete([completion(parent, 'w', 1, new Date(), '{"total":3}')]);
+      // Inserted after the parent finished, without the resolveContinuations call continueWith makes:
+      // what the PostgreSQL race leaves (see resolveOrphans).
+      const orphan = await child('success', { passParentOutput: true });
+      const orphanOnFailure = await child('failure');
+      expect(await statusOf(orphan)).toBe(JobRunStatus.Awaiting);
+
+      await storage.recoverStaleRuns(60_000, 3);
+
+      expect(await storage.getRun(orphan)).toMatchObject({ status: JobRunStatus.Pending, input: { total: 3 } });
+      expect(await statusOf(orphanOnFailure)).toBe(JobRunStatus.Cancelled);
+    });
   });
 }
