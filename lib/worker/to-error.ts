@@ -65,7 +65,9 @@ export function safeText(value: unknown): string {
 
 /** The message of an Error, or a text for anything else: for log lines about caught errors. */
 export function errorMessage(value: unknown): string {
-  if (isError(value)) {
+  // Any object with a string message: better-sqlite3's SqliteError is built without Error's
+  // constructor, so an instance from another realm passes neither instanceof nor the Error tag.
+  if (isError(value) || (typeof value === 'object' && value !== null)) {
     const message = readString(value, 'message');
     if (message !== undefined) return message;
   }
