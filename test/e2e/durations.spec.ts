@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, JobRunStatus, type JobHandler } from '../../lib/index.js';
 import { parseDuration } from '../../lib/util/duration.js';
-import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { bootApp, runIn } from '../helpers/boot.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { appPerTest } from '../helpers/app-per-test.js';
 
 const DAY = 86_400_000;
 
@@ -23,38 +24,28 @@ describe('durations of 2^31 ms (24.8 days) and more', () => {
 });
 
 describeEachBackend('durations of 2^31 ms and more in a running app', (backend) => {
-  let db: TestDatabase;
-  let booted: BootedApp | undefined;
-
-  beforeEach(() => {
-    db = backend.create();
-  });
-  afterEach(async () => {
-    await booted?.close();
-    booted = undefined;
-    await db.drop();
-  });
+  const t = appPerTest(backend);
 
   it("runs a job with timeout '25d' to completion instead of timing it out at once", async () => {
-    booted = await bootApp(db.options, [LongTimeoutJob]);
-    const id = await booted.jobs.enqueue(LongTimeoutJob);
-    const run = await runIn(booted.storage, id, [JobRunStatus.Completed, JobRunStatus.Failed]);
+    t.booted = await bootApp(t.db.options, [LongTimeoutJob]);
+    const id = await t.booted.jobs.enqueue(LongTimeoutJob);
+    const run = await runIn(t.booted.storage, id, [JobRunStatus.Completed, JobRunStatus.Failed]);
     expect(run.status).toBe(JobRunStatus.Completed);
     expect(run.attemptNumber).toBe(1);
-    const definition = (await booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'long-timeout');
+    const definition = (await t.booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'long-timeout');
     expect(Number(definition?.timeoutMs)).toBe(25 * DAY);
   });
 
   it("starts, works and closes promptly with every loop interval and the shutdown timeout at '25d'", async () => {
-    booted = await bootApp(
-      { ...db.options, pollInterval: '25d', heartbeatInterval: '25d', staleAfter: '26d', cleanupInterval: '25d', shutdownTimeout: '25d' },
+    t.booted = await bootApp(
+      { ...t.db.options, pollInterval: '25d', heartbeatInterval: '25d', staleAfter: '26d', cleanupInterval: '25d', shutdownTimeout: '25d' },
       [LongTimeoutJob],
     );
     // A local enqueue wakes the idle worker: the 25-day poll is only for other processes' runs.
-    const id = await booted.jobs.enqueue(LongTimeoutJob);
-    expect((await runIn(booted.storage, id, [JobRunStatus.Completed, JobRunStatus.Failed])).status).toBe(JobRunStatus.Completed);
+    const id = await t.booted.jobs.enqueue(LongTimeoutJob);
+    expect((await runIn(t.booted.storage, id, [JobRunStatus.Completed, JobRunStatus.Failed])).status).toBe(JobRunStatus.Completed);
     const started = Date.now();
-    await booted.close();
+    await t.booted.close();
     // Nothing was running: close() waits neither for the shutdown timeout nor for a loop's timer.
     expect(Date.now() - started).toBeLessThan(5_000);
   });

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Job, JobRunStatus, type JobContext, type JobHandler } from '../../lib/index.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
-import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { appPerTest } from '../helpers/app-per-test.js';
+import { bootApp, runIn } from '../helpers/boot.js';
 
 /** A Proxy whose every trap throws: even asking for its prototype fails. */
 function hostileProxy(): object {
@@ -65,46 +66,36 @@ class PlainJob implements JobHandler<unknown, string> {
 }
 
 describeEachBackend('hostile handlers: whatever is thrown, the run fails readably and the slot is freed', (backend) => {
-  let db: TestDatabase;
-  let booted: BootedApp | undefined;
-
-  beforeEach(() => {
-    db = backend.create();
-  });
-  afterEach(async () => {
-    await booted?.close();
-    booted = undefined;
-    await db.drop();
-  });
+  const t = appPerTest(backend);
 
   it('fails every hostile throw with its message, one slot serving them all, then runs a normal job', async () => {
     // One slot: each run can only start once the one before freed it.
-    booted = await bootApp({ ...db.options, concurrency: 1 }, [HostileJob, HostileOutputJob, PlainJob]);
+    t.booted = await bootApp({ ...t.db.options, concurrency: 1 }, [HostileJob, HostileOutputJob, PlainJob]);
     const ids = new Map<string, string>();
-    for (const kind of Object.keys(HOSTILE)) ids.set(kind, await booted.jobs.enqueue('hostile', { kind }));
+    for (const kind of Object.keys(HOSTILE)) ids.set(kind, await t.booted.jobs.enqueue('hostile', { kind }));
     for (const [kind, id] of ids) {
-      const run = await runIn(booted.storage, id, [JobRunStatus.Failed]);
+      const run = await runIn(t.booted.storage, id, [JobRunStatus.Failed]);
       expect({ kind, message: run.errorMessage }).toEqual({ kind, message: HOSTILE[kind].message });
       expect(run.attemptNumber).toBe(1);
       expect(typeof run.errorDetails).toBe('string');
-      const logs = await booted.storage.getLogs(id);
+      const logs = await t.booted.storage.getLogs(id);
       expect(logs.map((l) => l.message)).toEqual([
         'about to throw [an object that cannot be read] Symbol(arg)',
         `attempt 1 of 1 failed: ${HOSTILE[kind].message}; no attempts left`,
       ]);
     }
-    const plain = await booted.jobs.enqueue(PlainJob);
-    expect((await runIn(booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
+    const plain = await t.booted.jobs.enqueue(PlainJob);
+    expect((await runIn(t.booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
   });
 
   it('fails a handler whose returned value cannot be read or stored, and frees the slot', async () => {
-    booted = await bootApp({ ...db.options, concurrency: 1 }, [HostileJob, HostileOutputJob, PlainJob]);
-    const proxy = await booted.jobs.enqueue('hostile-output', { kind: 'proxy' });
-    const toJson = await booted.jobs.enqueue('hostile-output', { kind: 'to-json' });
+    t.booted = await bootApp({ ...t.db.options, concurrency: 1 }, [HostileJob, HostileOutputJob, PlainJob]);
+    const proxy = await t.booted.jobs.enqueue('hostile-output', { kind: 'proxy' });
+    const toJson = await t.booted.jobs.enqueue('hostile-output', { kind: 'to-json' });
     // Resolving a handler's promise with a Proxy asks it for `then`: that trap's error is the attempt's.
-    expect((await runIn(booted.storage, proxy, [JobRunStatus.Failed])).errorMessage).toBe('trap');
-    expect((await runIn(booted.storage, toJson, [JobRunStatus.Failed])).errorMessage).toContain('no JSON for this output');
-    const plain = await booted.jobs.enqueue(PlainJob);
-    expect((await runIn(booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
+    expect((await runIn(t.booted.storage, proxy, [JobRunStatus.Failed])).errorMessage).toBe('trap');
+    expect((await runIn(t.booted.storage, toJson, [JobRunStatus.Failed])).errorMessage).toContain('no JSON for this output');
+    const plain = await t.booted.jobs.enqueue(PlainJob);
+    expect((await runIn(t.booted.storage, plain, [JobRunStatus.Completed])).output).toBe('fine');
   });
 });

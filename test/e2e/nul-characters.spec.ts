@@ -1,6 +1,7 @@
 import { Job, JobRunStatus, type JobContext, type JobHandler } from '../../lib/index.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
-import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { appPerTest } from '../helpers/app-per-test.js';
+import { bootApp, runIn } from '../helpers/boot.js';
 
 /**
  * Issue 8, item 1: on PostgreSQL a NUL character (U+0000) in one handler's output, error or log
@@ -42,49 +43,38 @@ class PlainJob implements JobHandler<{ n: number }, number> {
 const JOBS = [NulOutputJob, NulErrorJob, NulLogJob, PlainJob];
 
 describeEachBackend('NUL characters in what handlers produce', (backend) => {
-  let db: TestDatabase;
-  let booted: BootedApp | undefined;
-
-  beforeEach(() => {
-    db = backend.create();
-  });
-
-  afterEach(async () => {
-    await booted?.close();
-    booted = undefined;
-    await db.drop();
-  });
+  const t = appPerTest(backend);
 
   it('never block other runs: the bad output fails its own attempt, text is stored with U+FFFD', async () => {
-    booted = await bootApp({ ...db.options, concurrency: 8 }, JOBS);
+    t.booted = await bootApp({ ...t.db.options, concurrency: 8 }, JOBS);
     // Enqueued together, so that their completions are committed in the same groups.
-    const [output, error, log, ...plain] = await booted.jobs.enqueueMany([
+    const [output, error, log, ...plain] = await t.booted.jobs.enqueueMany([
       { job: NulOutputJob },
       { job: NulErrorJob },
       { job: NulLogJob },
       ...Array.from({ length: 10 }, (_, n) => ({ job: PlainJob, input: { n } })),
     ]);
 
-    for (const [i, id] of plain.entries()) expect((await runIn(booted.storage, id, [JobRunStatus.Completed])).output).toBe(i);
-    const badOutput = await runIn(booted.storage, output, [JobRunStatus.Failed]);
+    for (const [i, id] of plain.entries()) expect((await runIn(t.booted.storage, id, [JobRunStatus.Completed])).output).toBe(i);
+    const badOutput = await runIn(t.booted.storage, output, [JobRunStatus.Failed]);
     expect(badOutput.errorMessage).toMatch(/output of job 'nul-output' cannot be stored as JSON: it contains a NUL character/);
-    const badError = await runIn(booted.storage, error, [JobRunStatus.Failed]);
+    const badError = await runIn(t.booted.storage, error, [JobRunStatus.Failed]);
     expect(badError.errorMessage).toBe('bad\uFFFDmessage');
-    const logged = await runIn(booted.storage, log, [JobRunStatus.Completed]);
+    const logged = await runIn(t.booted.storage, log, [JobRunStatus.Completed]);
     expect(logged.output).toBe('logged');
-    const lines = (await booted.storage.getLogs(log)).map((l) => l.message);
+    const lines = (await t.booted.storage.getLogs(log)).map((l) => l.message);
     expect(lines).toEqual(['line with \uFFFD inside', 'a later line']);
 
     // Runs enqueued afterwards are claimed and committed as usual.
-    const later = await booted.jobs.enqueue(PlainJob, { n: 99 });
-    expect((await runIn(booted.storage, later, [JobRunStatus.Completed])).output).toBe(99);
+    const later = await t.booted.jobs.enqueue(PlainJob, { n: 99 });
+    expect((await runIn(t.booted.storage, later, [JobRunStatus.Completed])).output).toBe(99);
   });
 
   it('refuses input with NUL at enqueue, naming why, and stores nothing', async () => {
-    booted = await bootApp({ ...db.options, enableWorkers: false }, JOBS);
+    t.booted = await bootApp({ ...t.db.options, enableWorkers: false }, JOBS);
 
-    await expect(booted.jobs.enqueue(PlainJob, { n: 1, note: 'x\u0000' } as never)).rejects.toThrow(/contains a NUL character/);
-    await expect(booted.jobs.enqueue(PlainJob, { n: 1 }, { correlationId: 'a\u0000b' })).rejects.toThrow(/correlationId: contains a NUL character/);
-    expect(await booted.storage.listRuns()).toEqual([]);
+    await expect(t.booted.jobs.enqueue(PlainJob, { n: 1, note: 'x\u0000' } as never)).rejects.toThrow(/contains a NUL character/);
+    await expect(t.booted.jobs.enqueue(PlainJob, { n: 1 }, { correlationId: 'a\u0000b' })).rejects.toThrow(/correlationId: contains a NUL character/);
+    expect(await t.booted.storage.listRuns()).toEqual([]);
   });
 });

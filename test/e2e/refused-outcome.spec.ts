@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { Job, JobRunStatus, ZAPJOBS_DATA_SOURCE, type JobContext, type JobHandler } from '../../lib/index.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
-import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { appPerTest } from '../helpers/app-per-test.js';
+import { bootApp, runIn } from '../helpers/boot.js';
 
 /**
  * Issue 8, item 1, at its root: whatever makes the database refuse one run's outcome, the other
@@ -27,36 +28,25 @@ async function refuseOutputs(dataSource: DataSource, backend: 'sqlite' | 'postgr
 }
 
 describeEachBackend('an outcome the database refuses', (backend) => {
-  let db: TestDatabase;
-  let booted: BootedApp | undefined;
-
-  beforeEach(() => {
-    db = backend.create();
-  });
-
-  afterEach(async () => {
-    await booted?.close();
-    booted = undefined;
-    await db.drop();
-  });
+  const t = appPerTest(backend);
 
   it('fails only its own attempt, with the reason; the runs committed beside it complete', async () => {
-    booted = await bootApp({ ...db.options, concurrency: 16 }, [SayJob]);
-    await refuseOutputs(booted.app.get(ZAPJOBS_DATA_SOURCE), backend.name, db.options.schema);
+    t.booted = await bootApp({ ...t.db.options, concurrency: 16 }, [SayJob]);
+    await refuseOutputs(t.booted.app.get(ZAPJOBS_DATA_SOURCE), backend.name, t.db.options.schema);
     const words = ['one', 'two', 'refuse-me', 'three', 'four', 'five', 'six', 'seven'];
     // One enqueueMany: the workers claim them together and commit their completions in groups.
-    const ids = await booted.jobs.enqueueMany(words.map((word) => ({ job: SayJob, input: { word } })));
+    const ids = await t.booted.jobs.enqueueMany(words.map((word) => ({ job: SayJob, input: { word } })));
 
     for (const [i, id] of ids.entries()) {
       if (words[i] === 'refuse-me') continue;
-      expect((await runIn(booted.storage, id, [JobRunStatus.Completed])).output).toEqual({ said: words[i] });
+      expect((await runIn(t.booted.storage, id, [JobRunStatus.Completed])).output).toEqual({ said: words[i] });
     }
-    const refused = await runIn(booted.storage, ids[2], [JobRunStatus.Failed]);
+    const refused = await runIn(t.booted.storage, ids[2], [JobRunStatus.Failed]);
     expect(refused.errorMessage).toMatch(/^the attempt's outcome could not be stored: .*(refused by the test trigger|refuse_output)/);
     // Refused for its data: a retry would be refused again, so none was made.
     expect(refused.attemptNumber).toBe(1);
 
-    const later = await booted.jobs.enqueue(SayJob, { word: 'after' });
-    expect((await runIn(booted.storage, later, [JobRunStatus.Completed])).output).toEqual({ said: 'after' });
+    const later = await t.booted.jobs.enqueue(SayJob, { word: 'after' });
+    expect((await runIn(t.booted.storage, later, [JobRunStatus.Completed])).output).toEqual({ said: 'after' });
   });
 });

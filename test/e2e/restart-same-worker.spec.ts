@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Job, JobRunStatus, type JobContext, type JobHandler } from '../../lib/index.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
-import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { appPerTest } from '../helpers/app-per-test.js';
+import { bootApp, runIn } from '../helpers/boot.js';
 import { startChild } from '../helpers/child-process.js';
 import { RecordingLogger } from '../helpers/recording-logger.js';
 
@@ -19,25 +20,15 @@ class RestartedSlowJob implements JobHandler {
  * it look alive for ever: the new incarnation recovers it before it claims anything.
  */
 describeEachBackend('a worker restarted under the same workerId', (backend) => {
-  let db: TestDatabase;
-  let booted: BootedApp | undefined;
-
-  beforeEach(() => {
-    db = backend.create();
-  });
-  afterEach(async () => {
-    await booted?.close();
-    booted = undefined;
-    await db.drop();
-  });
+  const t = appPerTest(backend);
 
   it('recovers the runs its killed predecessor held, at start, and runs them again', async () => {
     const workerId = 'pod-7';
-    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, [RestartedSlowJob]);
-    const runId = await booted.jobs.enqueue('crash.slow', { n: 1 });
-    await booted.close();
+    t.booted = await bootApp({ ...t.db.options, enableWorkers: false, enableScheduler: false }, [RestartedSlowJob]);
+    const runId = await t.booted.jobs.enqueue('crash.slow', { n: 1 });
+    await t.booted.close();
 
-    const victim = startChild('worker-process.ts', [JSON.stringify({ ...db.options, workerId }), 'slow']);
+    const victim = startChild('worker-process.ts', [JSON.stringify({ ...t.db.options, workerId }), 'slow']);
     expect(JSON.parse(await victim.waitForLine((l) => l.includes('"handler"'))).runId).toBe(runId);
     victim.process.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
@@ -45,11 +36,11 @@ describeEachBackend('a worker restarted under the same workerId', (backend) => {
     // staleAfter is far away: only the restart itself can recover the run in time.
     const logger = new RecordingLogger();
     const restartedAt = Date.now();
-    booted = await bootApp({ ...db.options, workerId, heartbeatInterval: 100, staleAfter: '10m' }, [RestartedSlowJob], { logger });
-    const run = await runIn(booted.storage, runId, [JobRunStatus.Completed], 10_000);
+    t.booted = await bootApp({ ...t.db.options, workerId, heartbeatInterval: 100, staleAfter: '10m' }, [RestartedSlowJob], { logger });
+    const run = await runIn(t.booted.storage, runId, [JobRunStatus.Completed], 10_000);
     expect([run.attemptNumber, run.workerId, run.output]).toEqual([2, workerId, { finishedBy: 'restarted', attempt: 2 }]);
     expect(logger.warnings).toContainEqual(expect.stringContaining(`Recovered 1 run(s) left Running by a previous process with worker id ${workerId}`));
-    const [worker] = (await booted.storage.getActiveWorkers(60_000)).filter((w) => w.workerId === workerId);
+    const [worker] = (await t.booted.storage.getActiveWorkers(60_000)).filter((w) => w.workerId === workerId);
     // The heartbeat row is the new incarnation's: its start time is this process's, not the dead one's.
     expect(worker.startedAt.getTime()).toBeGreaterThanOrEqual(restartedAt - 5);
   });

@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import {
   InvalidJobHandlerError, InvalidOptionsError, InvalidScheduleError, Job, ScheduleType, ZapJobsModule,
 } from '../../lib/index.js';
-import { bootApp, type BootedApp } from '../helpers/boot.js';
+import { appPerTest } from '../helpers/app-per-test.js';
+import { bootApp } from '../helpers/boot.js';
 import { describeEachBackend, sqliteBackend, type TestDatabase } from '../helpers/backends.js';
 
 @Job({ id: 'tick' })
@@ -15,17 +16,7 @@ class TickJob {
 }
 
 describeEachBackend('JobScheduler.schedule() is checked as @Job is, before anything is stored', (backend) => {
-  let db: TestDatabase;
-  let booted: BootedApp | undefined;
-
-  beforeEach(() => {
-    db = backend.create();
-  });
-  afterEach(async () => {
-    await booted?.close();
-    booted = undefined;
-    await db.drop();
-  });
+  const t = appPerTest(backend);
 
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['interval: 0', { interval: 0 }, /^schedule\('tick'\): interval: must be at least 100 ms/],
@@ -34,20 +25,20 @@ describeEachBackend('JobScheduler.schedule() is checked as @Job is, before anyth
     ['timeZone', { cron: '0 6 * * *', timeZone: 'Europe/Lisbon' }, /unknown key 'timeZone' \(did you mean 'timezone'\?\)/],
     ['neither cron nor interval', {}, /give exactly one of cron and interval/],
   ])('refuses %s with InvalidScheduleError and stores nothing', async (_, schedule, message) => {
-    booted = await bootApp({ ...db.options, enableWorkers: false }, [TickJob]);
-    const before = (await booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'tick');
-    await expect(booted.jobs.schedule(TickJob, schedule as never)).rejects.toThrow(InvalidScheduleError);
-    await expect(booted.jobs.schedule(TickJob, schedule as never)).rejects.toThrow(message);
-    const after = (await booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'tick');
+    t.booted = await bootApp({ ...t.db.options, enableWorkers: false }, [TickJob]);
+    const before = (await t.booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'tick');
+    await expect(t.booted.jobs.schedule(TickJob, schedule as never)).rejects.toThrow(InvalidScheduleError);
+    await expect(t.booted.jobs.schedule(TickJob, schedule as never)).rejects.toThrow(message);
+    const after = (await t.booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'tick');
     expect(after).toMatchObject({ scheduleType: ScheduleType.None, intervalMs: null, cronExpression: null, nextRunAt: null });
     expect(after).toEqual(before);
-    expect(await booted.storage.listRuns()).toHaveLength(0);
+    expect(await t.booted.storage.listRuns()).toHaveLength(0);
   });
 
   it('stores a valid interval at its minimum, 100 ms', async () => {
-    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, [TickJob]);
-    await booted.jobs.schedule(TickJob, { interval: 100 });
-    const stored = (await booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'tick');
+    t.booted = await bootApp({ ...t.db.options, enableWorkers: false, enableScheduler: false }, [TickJob]);
+    await t.booted.jobs.schedule(TickJob, { interval: 100 });
+    const stored = (await t.booted.storage.getAllDefinitions()).find((d) => d.jobTypeId === 'tick');
     expect(stored).toMatchObject({ scheduleType: ScheduleType.Interval, intervalMs: 100 });
   });
 });
