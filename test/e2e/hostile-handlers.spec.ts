@@ -3,34 +3,19 @@ import { Job, JobRunStatus, type JobContext, type JobHandler } from '../../lib/i
 import { describeEachBackend } from '../helpers/backends.js';
 import { appPerTest } from '../helpers/app-per-test.js';
 import { bootApp, runIn } from '../helpers/boot.js';
+import { errorWith, hostileProxy } from '../fixtures/hostile-values.js';
 
-/** A Proxy whose every trap throws: even asking for its prototype fails. */
-function hostileProxy(): object {
-  const trap = () => {
-    throw new Error('trap');
-  };
-  return new Proxy({}, {
-    get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap, getOwnPropertyDescriptor: trap,
-    set: trap, defineProperty: trap, deleteProperty: trap, isExtensible: trap, preventExtensions: trap, setPrototypeOf: trap,
-  });
-}
-
-function errorWith(key: 'message' | 'stack', descriptor: PropertyDescriptor, message = 'hostile'): Error {
-  const error = new Error(message);
-  Object.defineProperty(error, key, { configurable: true, ...descriptor });
-  return error;
-}
 
 /** What each handler throws, and the errorMessage its run must end with. */
 const HOSTILE: Record<string, { make: () => unknown; message: string }> = {
   'message-getter-throws': {
-    make: () => errorWith('message', { get: () => { throw new Error('no message for you'); } }),
+    make: () => errorWith('message', { get: () => { throw new Error('no message for you'); } }, 'hostile'),
     message: "(reading the error's message threw: no message for you)",
   },
-  'stack-getter-throws': { make: () => errorWith('stack', { get: () => { throw new Error('no stack'); } }), message: 'hostile' },
-  'symbol-message': { make: () => errorWith('message', { value: Symbol('sym') }), message: 'Symbol(sym)' },
-  'object-message': { make: () => errorWith('message', { value: { code: 7 } }), message: '{"code":7}' },
-  'object-stack': { make: () => errorWith('stack', { value: { frames: [] } }), message: 'hostile' },
+  'stack-getter-throws': { make: () => errorWith('stack', { get: () => { throw new Error('no stack'); } }, 'hostile'), message: 'hostile' },
+  'symbol-message': { make: () => errorWith('message', { value: Symbol('sym') }, 'hostile'), message: 'Symbol(sym)' },
+  'object-message': { make: () => errorWith('message', { value: { code: 7 } }, 'hostile'), message: '{"code":7}' },
+  'object-stack': { make: () => errorWith('stack', { value: { frames: [] } }, 'hostile'), message: 'hostile' },
   proxy: { make: hostileProxy, message: 'handler threw a non-Error value: [an object that cannot be read]' },
   'null-prototype-tojson-throws': {
     make: () => Object.assign(Object.create(null), { toJSON: () => { throw new Error('no JSON'); } }),

@@ -1,23 +1,7 @@
 import { UnrecoverableJobError } from '../../lib/errors/errors.js';
 import { MAX_MESSAGE_LENGTH, MAX_STACK_LENGTH, safeText, toError } from '../../lib/worker/to-error.js';
+import { errorWith, hostileProxy } from '../fixtures/hostile-values.js';
 
-/** A Proxy whose every trap throws: reading anything of it, even its prototype, fails. */
-function hostileProxy(): object {
-  const trap = () => {
-    throw new Error('trap');
-  };
-  return new Proxy({}, {
-    get: trap, has: trap, ownKeys: trap, getPrototypeOf: trap, getOwnPropertyDescriptor: trap,
-    set: trap, defineProperty: trap, deleteProperty: trap, isExtensible: trap, preventExtensions: trap, setPrototypeOf: trap,
-  });
-}
-
-/** An Error whose property `key` is defined by `descriptor` (a throwing getter, a Symbol...). */
-function errorWith(key: 'message' | 'stack' | 'name', descriptor: PropertyDescriptor): Error {
-  const error = new Error('original');
-  Object.defineProperty(error, key, { configurable: true, ...descriptor });
-  return error;
-}
 
 /** What every result must be: a plain Error whose fields are its own strings, stable on re-read. */
 function expectPlain(error: Error): void {
