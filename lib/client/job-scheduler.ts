@@ -51,7 +51,11 @@ export class JobScheduler implements OnApplicationShutdown {
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
   ) {}
 
-  /** Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. */
+  /**
+   * Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. With
+   * `{ manager }` (TransactionOptions) the run is inserted through the application's open
+   * transaction, and exists only if it commits.
+   */
   async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
     if (options.manager !== undefined) return (await this.enqueueInTransaction([run], options.manager))[0];

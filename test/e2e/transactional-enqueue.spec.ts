@@ -243,6 +243,37 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
     expect(executions.map((e) => e.orderId)).toEqual([1]);
   });
 
+  (backend.name === 'sqlite' ? it : it.skip)(
+    "SQLite: ZapJobs' own writes wait for the application's open transaction, with the event loop turning, up to busyTimeout",
+    async () => {
+      const shop = await boot({ enableWorkers: false, busyTimeout: 300 });
+      await shop.dataSource.transaction(async (manager) => {
+        await manager.save(Order, { item: 'pen' });
+        await shop.jobs.enqueue(ConfirmOrderJob, { orderId: 1 }, { manager });
+        // A plain enqueue inside the transaction cannot commit before it: it waits, and then fails
+        // as SQLite's own lock timeout would, but without blocking the event loop meanwhile.
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 20);
+        const started = Date.now();
+        try {
+          await expect(shop.jobs.enqueue(ConfirmOrderJob, { orderId: 2 })).rejects.toThrow(
+            /^database is locked: a transaction of your application on this SQLite file has been open in this process for over busyTimeout \(300 ms\)/,
+          );
+        } finally {
+          clearInterval(timer);
+        }
+        expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+        expect(ticks).toBeGreaterThanOrEqual(5);
+      });
+      // The same plain enqueue after the commit goes through at once.
+      await shop.jobs.enqueue(ConfirmOrderJob, { orderId: 3 });
+      expect((await shop.storage.listRuns()).map((run) => run.input).sort((a, b) => (a as { orderId: number }).orderId - (b as { orderId: number }).orderId)).toEqual([
+        { orderId: 1 },
+        { orderId: 3 },
+      ]);
+    },
+  );
+
   describe('a manager that cannot carry the run: a clear error, nothing stored', () => {
     it('not in a transaction', async () => {
       const shop = await boot({ enableWorkers: false });
