@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
@@ -6,7 +6,7 @@ import { JobRegistry } from '../discovery/job-registry.js';
 import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
-import type { ContinuationOptions, EnqueueOptions, ScheduleOptions } from '../interfaces/enqueue-options.interface.js';
+import type { ContinuationOptions, EnqueueOptions, ScheduleOptions, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
 import type {
   ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
 } from '../interfaces/job-types.interface.js';
@@ -19,8 +19,10 @@ import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
 import { Clock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import { toJson } from '../util/json.js';
+import { errorMessage } from '../worker/to-error.js';
 import { WorkerPool } from '../worker/worker-pool.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import { AfterCommit } from './after-commit.js';
 
 /**
  * What an application calls: enqueue, trigger, cancel, retry, chain and schedule jobs.
@@ -33,7 +35,11 @@ import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
  * await this.jobs.enqueue(SendEmailJob, { to: 'a@b.c', subject: 'Hi' }, { delay: '10m' });
  */
 @Injectable()
-export class JobScheduler {
+export class JobScheduler implements OnApplicationShutdown {
+  private readonly logger = new Logger('ZapJobs');
+  /** What enqueue({ manager }) does once the application's transaction commits. */
+  private readonly afterCommit = new AfterCommit((error) => this.logger.error(`After a transaction's commit: ${errorMessage(error)}`));
+
   constructor(
     // EngineStorage, not JobStorage: continueWith() resolves a continuation whose parent already ended.
     private readonly storage: EngineStorage,
@@ -45,9 +51,14 @@ export class JobScheduler {
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
   ) {}
 
-  /** Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. */
+  /**
+   * Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. With
+   * `{ manager }` (TransactionOptions) the run is inserted through the application's open
+   * transaction, and exists only if it commits.
+   */
   async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
+    if (options.manager !== undefined) return (await this.enqueueInTransaction([run], options.manager))[0];
     const id = await this.storage.enqueue(run);
     this.enqueued(id, run);
     return id;
@@ -55,11 +66,17 @@ export class JobScheduler {
 
   /**
    * Enqueues many runs in one transaction: all of them, or none if one is invalid. Each item's
-   * input is typed by its job class, as in enqueue().
+   * input is typed by its job class, as in enqueue(). With `{ manager }`, the transaction is the
+   * application's (see TransactionOptions): one manager for the whole batch.
    */
-  async enqueueMany<const Jobs extends readonly JobRef[]>(items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<string[]> {
+  async enqueueMany<const Jobs extends readonly JobRef[]>(
+    items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+    options: TransactionOptions = {},
+  ): Promise<string[]> {
     const list = items as readonly EnqueueItem[];
+    if (Array.isArray(list)) list.forEach((item, i) => noManagerIn(item?.options, `enqueueMany: items[${i}].options`));
     const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
+    if (options.manager !== undefined) return this.enqueueInTransaction(runs, options.manager);
     const ids = await this.storage.enqueueMany(runs);
     ids.forEach((id, i) => this.enqueued(id, runs[i], false));
     this.workers.notify();
@@ -107,6 +124,7 @@ export class JobScheduler {
     const parent = await this.storage.getRun(parentRunId);
     if (!parent) throw new RunNotFoundError(parentRunId);
     const continuation: ContinuationOptions = options;
+    noManagerIn(continuation, 'continueWith: options');
     const run = await this.prepare(job, input, continuation);
     run.parentRunId = parentRunId;
     run.status = JobRunStatus.Awaiting;
@@ -160,6 +178,26 @@ export class JobScheduler {
     return run as JobRunOf<J>;
   }
 
+  /** Removes the commit hooks from the application's DataSources. */
+  onApplicationShutdown(): void {
+    this.afterCommit.detach();
+  }
+
+  /**
+   * The runs go in through the application's transaction. Until it commits no other connection
+   * sees them, so the 'enqueued' events and the wake-up of this process's workers wait for the
+   * commit (PostgreSQL also delivers the insert's NOTIFY only then); after a rollback, nothing.
+   */
+  private async enqueueInTransaction(runs: NewJobRun[], manager: NonNullable<TransactionOptions['manager']>): Promise<string[]> {
+    const ids = await this.storage.enqueueInTransaction(runs, manager);
+    // Registered before the caller's await resumes, so before it can commit.
+    this.afterCommit.add(manager.queryRunner!, () => {
+      ids.forEach((id, i) => this.enqueued(id, runs[i], false));
+      this.workers.notify();
+    });
+    return ids;
+  }
+
   private idOf(job: JobRef): string {
     if (typeof job === 'string') return job;
     const id = typeof job === 'function' ? jobIdOf(job) : undefined;
@@ -211,5 +249,12 @@ export class JobScheduler {
   private enqueued(id: string, run: NewJobRun, wake = true): void {
     this.events.emit('enqueued', { runId: id, jobTypeId: run.jobTypeId, queue: run.queue });
     if (wake) this.workers.notify();
+  }
+}
+
+/** `manager` is an option of enqueue() and of enqueueMany()'s second argument only: elsewhere it would be ignored, silently outside the transaction. */
+function noManagerIn(options: unknown, where: string): void {
+  if (options !== null && typeof options === 'object' && 'manager' in options) {
+    throw new InvalidPayloadError(`${where}: 'manager' is not an option here; give it as enqueue(job, input, { manager }) or enqueueMany(items, { manager })`);
   }
 }

@@ -104,3 +104,10 @@ export class DatabaseFileGoneError extends ZapJobsError {
     super(messages.databaseFileGone(file));
   }
 }
+
+/**
+ * The `manager` given to enqueue() or enqueueMany() cannot carry the run: it is not in an open
+ * transaction, or its DataSource is not on ZapJobs' database (another file or database, another
+ * driver, an in-memory SQLite database). Nothing was stored.
+ */
+export class InvalidManagerError extends ZapJobsError {}

@@ -70,6 +70,34 @@ export const messages = {
   databaseFileGone: (file: string) =>
     `The SQLite database file '${file}' was deleted or replaced while open: nothing more is written to it, ` +
     `since other processes could not see it and it would be lost at exit. Restore the file or restart the process.`,
+  managerNotManager: (value: unknown) =>
+    `manager: expected the EntityManager of an open TypeORM transaction (the one dataSource.transaction(async (manager) => ...) ` +
+    `passes, or queryRunner.manager after queryRunner.startTransaction()); got ${value === null ? 'null' : typeof value}. Nothing was stored.`,
+  managerNotInTransaction: () =>
+    `manager: it is not in an open transaction (manager.queryRunner?.isTransactionActive is not true), so the run could not ` +
+    `commit or roll back with your writes. Pass the manager that dataSource.transaction(async (manager) => ...) gives its ` +
+    `callback, inside that callback. Nothing was stored.`,
+  managerOtherDriver: (driver: unknown, storage: string, expected: string) =>
+    `manager: its DataSource uses the '${String(driver)}' driver, but ZapJobs stores runs in ${storage}: a run can only be ` +
+    `inserted through a transaction on ZapJobs' own database (a '${expected}' DataSource on it). Nothing was stored.`,
+  managerInMemory: (whose: string) =>
+    `manager: ${whose} SQLite database is in memory (':memory:'), which no other connection can share: give ZapJobs and your ` +
+    `DataSource the same database file. Nothing was stored.`,
+  managerOtherFile: (app: string, zapjobs: string) =>
+    `manager: its DataSource is on the file '${app}', ZapJobs on '${zapjobs}': a run can be inserted through your ` +
+    `transaction only when both use the same SQLite file. Nothing was stored.`,
+  managerIsZapJobs: () =>
+    `manager: it belongs to ZapJobs' own DataSource (ZAPJOBS_DATA_SOURCE), whose one SQLite connection ZapJobs' workers ` +
+    `write on: open the transaction on your application's DataSource for the same file. Nothing was stored.`,
+  managerOtherDatabase: (app: string, zapjobs: string) =>
+    `manager: its DataSource is connected to ${app}, ZapJobs to ${zapjobs}: a run can be inserted through your ` +
+    `transaction only when both use the same PostgreSQL database. Nothing was stored.`,
+  managerTablesUnreachable: (table: string, why: string) =>
+    `manager: ZapJobs' table ${table} is ${why} from your DataSource's connection, so the run cannot be inserted through ` +
+    `its transaction. Nothing was stored.`,
+  appTransactionHoldsLock: (ms: number) =>
+    `database is locked: a transaction of your application on this SQLite file has been open in this process for over ` +
+    `busyTimeout (${ms} ms). Inside such a transaction, enqueue with { manager }; keep those transactions short.`,
   leaseLost: (runId: string, attempt: number) =>
     `the worker lost its hold on attempt ${attempt} of run ${runId} (the run was recovered); this attempt's outcome is not recorded`,
 };

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { ContinueCondition } from '../model/statuses.js';
 import type { Duration } from '../util/duration.js';
 
@@ -15,6 +16,19 @@ export interface EnqueueOptions {
   correlationId?: string;
   /** Retries for this run, overriding the job's. */
   maxRetries?: number;
+}
+
+/** Enqueue through the application's own transaction: `enqueue(job, input, { manager })`, `enqueueMany(items, { manager })`. */
+export interface TransactionOptions {
+  /**
+   * The EntityManager of an open TypeORM transaction of the application
+   * (`dataSource.transaction(async (manager) => ...)`, or a QueryRunner's `manager` after
+   * `startTransaction()`), on ZapJobs' database: the same SQLite file, or the same PostgreSQL
+   * database. The runs are inserted through that transaction: they exist if it commits, and never
+   * if it rolls back. Local workers are woken, and 'enqueued' emitted, after the commit.
+   * @default none: the runs are committed at once, on ZapJobs' own connection
+   */
+  manager?: EntityManager;
 }
 
 /** Options of `JobScheduler.continueWith()`. */

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { JobRun } from '../model/job-run.js';
 import type { JobContext } from './job-context.interface.js';
-import type { ContinuationOptions, EnqueueOptions } from './enqueue-options.interface.js';
+import type { ContinuationOptions, EnqueueOptions, TransactionOptions } from './enqueue-options.interface.js';
 
 // The typed API reads a job's input and output types off its class: handle(ctx: JobContext<I>)
 // gives I, what handle() returns (awaited) gives O. A decorator cannot change a class's type, so
@@ -40,8 +40,8 @@ export type EnqueueItem<J extends JobRef = JobRef> = { job: J; options?: Enqueue
 
 /** The arguments of enqueue() after the job: the input (required unless it accepts undefined), then options. */
 export type EnqueueArgs<I> = undefined extends I
-  ? [input?: I, options?: EnqueueOptions]
-  : [input: I, options?: EnqueueOptions];
+  ? [input?: I, options?: EnqueueOptions & TransactionOptions]
+  : [input: I, options?: EnqueueOptions & TransactionOptions];
 
 /**
  * The arguments of continueWith() after the job. With `passParentOutput: true` the parent's output

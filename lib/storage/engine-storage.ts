@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../model/job-run.js';
 import { JobStorage } from './job-storage.js';
 import type {
-  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, RunCompletion, RunFailure, ScheduleTickClaim,
+  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, RunCompletion, RunFailure, ScheduleTickClaim,
 } from './job-storage.types.js';
 
 /**
@@ -44,6 +44,15 @@ export abstract class EngineStorage extends JobStorage {
    * same id held when it died is not left to look alive under the new heartbeat.
    */
   abstract recoverWorkerRuns(workerId: string, defaultMaxRetries: number): Promise<number>;
+  /**
+   * Inserts runs through the application's open TypeORM transaction (`manager`), on its own
+   * connection, so that they commit or roll back with the application's writes: the storage's own
+   * insert statements, run there. `manager` must be in a transaction on ZapJobs' database (the
+   * same SQLite file; the same PostgreSQL database, ZapJobs' tables reachable): an
+   * InvalidManagerError otherwise, and nothing is stored. Returns the ids; the runs exist for
+   * everyone else once that transaction commits.
+   */
+  abstract enqueueInTransaction(runs: NewJobRun[], manager: unknown): Promise<string[]>;
   /** Releases or cancels the continuations of a finished run, as their conditions say. */
   abstract resolveContinuations(parentRunId: string): Promise<number>;
 

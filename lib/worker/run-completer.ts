@@ -141,7 +141,7 @@ export class RunCompleter {
     }
     this.reserved -= next.limit;
     const held = new Set(result.completed);
-    for (const pending of completions) this.settle(pending, held.has(pending.completion.runId));
+    for (const pending of completions) this.settleCommitted(pending, held.has(pending.completion.runId));
     this.host.execute(result.claimed);
     for (const pending of completions) pending.resolve();
   }
@@ -158,7 +158,7 @@ export class RunCompleter {
       const c = pending.completion;
       try {
         const { completed } = await this.storage.completeAndClaim([c], { queues: [], workerId: c.workerId, limit: 0 });
-        this.settle(pending, completed.includes(c.runId));
+        this.settleCommitted(pending, completed.includes(c.runId));
       } catch (error) {
         if (!this.storage.refusedData(error)) {
           again.push(pending);
@@ -190,6 +190,22 @@ export class RunCompleter {
       if (this.logs.length + logs.length <= MAX_KEPT_LOG_LINES) this.logs.unshift(...logs);
       this.logger.error(`Writing ${logs.length} job log line(s) failed: ${errorMessage(error)}`);
     }
+  }
+
+  /**
+   * A completion the storage took, or fenced off: the attempt no longer held its lease (its run was
+   * recovered while this worker looked dead, a blocked event loop say, and claimed again). The
+   * newer attempt's row stands; this one's outcome is dropped, and said so once.
+   */
+  private settleCommitted(pending: PendingCompletion, held: boolean): void {
+    if (!held) {
+      const c = pending.completion;
+      this.logger.warn(
+        `Run ${c.runId} attempt ${c.attempt}: completion dropped, the attempt no longer holds the run's lease ` +
+          `(recovered and claimed again, or cancelled, meanwhile); the stored outcome is left as it is`,
+      );
+    }
+    this.settle(pending, held);
   }
 
   /** A host callback never breaks the flush: the other completions still settle and claims still start. */

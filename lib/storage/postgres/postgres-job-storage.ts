@@ -4,12 +4,14 @@ import { JobRunStatus } from '../../model/statuses.js';
 import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
-import { sql, type Row, type TxBody } from '../sql/executor.js';
+import type { AppTransaction } from '../app-transaction.js';
+import { sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { resolveChildren } from '../sql/transitions.js';
 import { postgresDialect } from './postgres-dialect.js';
+import { PostgresAppTransactions } from './postgres-app-transaction.js';
 import { PostgresExecutor } from './postgres-executor.js';
 import { hotPathQuery } from './postgres-hot-path.js';
 import { PostgresListener } from './postgres-listener.js';
@@ -35,11 +37,13 @@ const RUN_INSERT_TYPES = [
  */
 export class PostgresJobStorage extends SqlEngineStorage {
   private readonly pg: PostgresExecutor;
+  private readonly appTransactions: PostgresAppTransactions;
 
   constructor(pool: Pool, private readonly options: PostgresStorageOptions) {
     const executor = new PostgresExecutor(pool);
     super(executor, postgresDialect, options);
     this.pg = executor;
+    this.appTransactions = new PostgresAppTransactions(executor, this.t.runs);
   }
 
   override *notify(queues: Iterable<string>): TxBody<void> {
@@ -68,9 +72,18 @@ export class PostgresJobStorage extends SqlEngineStorage {
       RETURNING queue, status, scheduled_at)
     SELECT pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE status = 'pending' AND scheduled_at <= ?) AS q`;
 
+  /** One statement for the lot; enqueue({ manager }) runs the same on the application's connection. */
+  insertRunStatements(rows: unknown[][]): Statement[] {
+    return [this.insertRunsStatement(rows)];
+  }
+
   *insertRuns(rows: unknown[][]): TxBody<void> {
     const statement = this.insertRunsStatement(rows);
     yield* sql(statement.sql, statement.params);
+  }
+
+  protected appTransaction(manager: unknown): Promise<AppTransaction> {
+    return this.appTransactions.open(manager);
   }
 
   /** One statement is atomic on its own: no BEGIN and COMMIT around an enqueue. */

@@ -1,8 +1,10 @@
 import type { JobDefinition } from '../../model/job-run.js';
 import { ACTIVE_STATUSES, sqlList } from '../../model/run-rules.js';
 import type { JobRunStatus } from '../../model/statuses.js';
-import { RunNotFoundError } from '../../errors/errors.js';
-import type { AttemptLease, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
+import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
+import { messages } from '../../errors/messages.js';
+import type { AppTransaction } from '../app-transaction.js';
+import type { AttemptLease, NewJobRun, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
 import { rowToDefinition } from '../rows.js';
 import type { Row, TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
@@ -19,6 +21,25 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
   async resolveContinuations(parentRunId: string): Promise<number> {
     if (!this.d.isRunId(parentRunId)) throw new RunNotFoundError(parentRunId);
     return this.exec.transaction(() => tx.resolveContinuations(this, parentRunId, this.clock.now()));
+  }
+
+  // ----- runs inserted through the application's transaction -----
+
+  /** The application's open transaction, checked to be on this backend's database (InvalidManagerError otherwise). */
+  protected abstract appTransaction(manager: unknown): Promise<AppTransaction>;
+
+  async enqueueInTransaction(runs: NewJobRun[], manager: unknown): Promise<string[]> {
+    if (!Array.isArray(runs)) throw new InvalidPayloadError(`runs: expected an array, got ${typeof runs}`);
+    const app = await this.appTransaction(manager);
+    if (runs.length === 0) return [];
+    const rows = await this.prepareRuns(runs);
+    try {
+      for (const statement of this.insertRunStatements(rows)) await app.run(statement);
+    } catch (error) {
+      if (this.d.isUniqueViolation(error)) throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
+      throw error;
+    }
+    return rows.map((row) => row[0] as string);
   }
 
   // ----- attempts -----

@@ -14,7 +14,7 @@ import type {
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
 import { jobTypeOf, runRow, type RunDefaults } from '../run-row.js';
 import type { Dialect } from './dialect.js';
-import type { SqlExecutor, TxBody } from './executor.js';
+import type { SqlExecutor, Statement, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
 import * as tx from './transitions.js';
 import type { SqlContext, Tables } from './transitions.js';
@@ -81,6 +81,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
 
   /** Inserts prepared rows (see runRow) inside a transaction. */
   abstract insertRuns(rows: unknown[][]): TxBody<void>;
+  /** The statements that insert prepared rows: insertRuns runs them, and so does enqueueInTransaction on the app's connection. */
+  abstract insertRunStatements(rows: unknown[][]): Statement[];
   /** Inserts log lines whose run exists, inside a transaction; returns how many. */
   protected abstract insertLogs(logs: NewJobLog[], now: number): TxBody<number>;
   abstract override claim(request: ClaimRequest): Promise<ClaimedRun[]>;

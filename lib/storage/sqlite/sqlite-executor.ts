@@ -1,7 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseFileGoneError } from '../../errors/errors.js';
+import { messages } from '../../errors/messages.js';
 import { runBodySync, type Row, type SqlExecutor, type Statement, type StatementResult, type TxBody } from '../sql/executor.js';
 
 /** How often, at most, a write looks whether the database file is still there (see checkFile). */
@@ -23,6 +25,9 @@ export class SqliteExecutor implements SqlExecutor {
   private readonly file: { path: string; dev: number; ino: number } | undefined;
   private checkedAt = -Infinity;
   private gone = false;
+  /** The application's own connections to this file that enqueued through their transaction (see shareFileWith). */
+  private readonly appConnections = new Set<BetterSqlite3.Database>();
+  private appWaitMs = 0;
 
   constructor(readonly db: BetterSqlite3.Database) {
     this.lane = db.transaction((fn: () => unknown) => fn());
@@ -52,6 +57,43 @@ export class SqliteExecutor implements SqlExecutor {
     const now = statSync(this.file.path, { throwIfNoEntry: false });
     this.gone = !now || now.ino !== this.file.ino || now.dev !== this.file.dev;
     if (this.gone) throw new DatabaseFileGoneError(this.file.path);
+  }
+
+  /**
+   * An application connection to this same file, seen in enqueue({ manager }). Its transactions
+   * hold SQLite's one write lock across awaits: a write of ours meanwhile would wait in SQLite's
+   * busy handler, which blocks this thread, so the application could never commit and the write
+   * would fail after busy_timeout. (And a write of ours committed inside the application's read
+   * snapshot would make its next write fail with SQLITE_BUSY_SNAPSHOT.) So while one of them has a
+   * transaction open, our writes wait for it, with the event loop turning (appLaneClear).
+   */
+  shareFileWith(app: BetterSqlite3.Database): void {
+    if (this.appConnections.has(app)) return;
+    this.appConnections.add(app);
+    this.appWaitMs = Number(this.db.pragma('busy_timeout', { simple: true })) || 0;
+  }
+
+  /**
+   * True when writes may go now: no application connection of shareFileWith has a transaction
+   * open. Callers do `if (!executor.appLaneClear()) await executor.waitForApp()` before a write:
+   * without any such connection this costs one size check.
+   */
+  appLaneClear(): boolean {
+    if (this.appConnections.size === 0) return true;
+    for (const app of this.appConnections) {
+      if (!app.open) this.appConnections.delete(app);
+      else if (app.inTransaction) return false;
+    }
+    return true;
+  }
+
+  /** Waits (polling each millisecond or so) until appLaneClear(); fails as SQLite would after busy_timeout. */
+  async waitForApp(): Promise<void> {
+    const deadline = Date.now() + this.appWaitMs;
+    while (!this.appLaneClear()) {
+      if (Date.now() >= deadline) throw Object.assign(new Error(messages.appTransactionHoldsLock(this.appWaitMs)), { code: 'SQLITE_BUSY' });
+      await sleep(1);
+    }
   }
 
   /** The prepared statement of a SQL text, compiled on first use. */
@@ -89,11 +131,13 @@ export class SqliteExecutor implements SqlExecutor {
   }
 
   async write(text: string, params: readonly unknown[] = []): Promise<StatementResult> {
+    if (!this.appLaneClear()) await this.waitForApp();
     this.checkFile();
     return this.writeSync(() => this.runSync(text, params));
   }
 
   async transaction<T>(body: () => TxBody<T>): Promise<T> {
+    if (!this.appLaneClear()) await this.waitForApp();
     this.checkFile();
     return this.writeSync(() => this.bodySync(body()));
   }

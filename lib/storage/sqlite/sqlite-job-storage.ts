@@ -5,10 +5,12 @@ import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
 import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
-import { sql, type Row, type TxBody } from '../sql/executor.js';
+import type { AppTransaction } from '../app-transaction.js';
+import { sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
+import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
@@ -36,8 +38,17 @@ export class SqliteJobStorage extends SqlEngineStorage {
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
     RETURNING id, job_type_id`;
 
+  /** One INSERT per row; enqueue({ manager }) runs the same statements on the application's connection. */
+  insertRunStatements(rows: unknown[][]): Statement[] {
+    return rows.map((row) => ({ sql: this.insertRunText, params: row }));
+  }
+
   *insertRuns(rows: unknown[][]): TxBody<void> {
-    for (const row of rows) yield* sql(this.insertRunText, row);
+    for (const statement of this.insertRunStatements(rows)) yield* sql(statement.sql, statement.params);
+  }
+
+  protected appTransaction(manager: unknown): Promise<AppTransaction> {
+    return Promise.resolve().then(() => sqliteAppTransaction(manager, this.sqlite));
   }
 
   protected *insertLogs(logs: NewJobLog[], now: number): TxBody<number> {
@@ -55,12 +66,14 @@ export class SqliteJobStorage extends SqlEngineStorage {
 
   async claim(request: ClaimRequest): Promise<ClaimedRun[]> {
     if (request.limit <= 0 || request.queues.length === 0) return [];
+    if (!this.sqlite.appLaneClear()) await this.sqlite.waitForApp();
     return this.sqlite.writeSync(() => this.claimSync(request));
   }
 
   async completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
     // One transaction, one commit: the pages the completions touch are mostly the ones the claim
     // touches, so the pair costs little more than either alone.
+    if (!this.sqlite.appLaneClear()) await this.sqlite.waitForApp();
     return this.sqlite.writeSync(() => ({ completed: this.completeSync(completions), claimed: this.claimSync(next) }));
   }
 
@@ -153,6 +166,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
       const rowids = (victims.all(from, from + window, cutoff) as Row[]).map((row) => row.r as number);
       for (let i = 0; i < rowids.length; i += batchSize) {
         const chunk = JSON.stringify(rowids.slice(i, i + batchSize));
+        if (!this.sqlite.appLaneClear()) await this.sqlite.waitForApp();
         total += this.sqlite.writeSync(() => remove.run(chunk).changes);
         await nextTurn();
       }

@@ -34,6 +34,8 @@ export interface StorageTraits {
 export interface ContractContext {
   /** A fresh storage per test: read it inside a hook or a test, never when the suite is declared. */
   readonly storage: EngineStorage;
+  /** The backend's DataSource: only enqueueInTransaction's area uses it, to open an application DataSource on the same database. */
+  readonly dataSource: DataSource;
   /** A test that freezes Date.now(): it can only steer a backend on the process clock. */
   readonly itOnProcessClock: typeof it;
 }

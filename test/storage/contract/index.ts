@@ -14,6 +14,7 @@ import { describeSchedules } from './schedules.js';
 import { describeCleanup } from './cleanup.js';
 import { describeTime } from './time.js';
 import { describeConcurrency } from './concurrency.js';
+import { describeAppTransactions } from './app-transactions.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -44,6 +45,9 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
       get storage() {
         return harness.storage;
       },
+      get dataSource() {
+        return harness.dataSource;
+      },
       itOnProcessClock,
     };
 
@@ -69,5 +73,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeCleanup(ctx);
     describeTime(ctx);
     describeConcurrency(ctx);
+    describeAppTransactions(ctx);
   });
 }
