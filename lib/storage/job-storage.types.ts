@@ -167,6 +167,8 @@ export interface ClaimRequest {
   workerId: string;
   limit: number;
   jobTypeIds?: readonly string[];
+  /** At most this many runs from each queue (same order as `queues`); absent: only `limit` counts. */
+  queueLimits?: readonly number[];
 }
 
 export interface CompleteAndClaimResult {

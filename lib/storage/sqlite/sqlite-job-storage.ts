@@ -65,15 +65,16 @@ export class SqliteJobStorage extends SqlEngineStorage {
   }
 
   /** Inside a write. One UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING per queue. */
-  private claimSync({ queues, workerId, limit, jobTypeIds }: ClaimRequest): ClaimedRun[] {
+  private claimSync({ queues, workerId, limit, jobTypeIds, queueLimits }: ClaimRequest): ClaimedRun[] {
     const claimed: ClaimedRun[] = [];
     if (limit <= 0) return claimed;
     const now = this.clock.now();
     const startedAt = new Date(now);
     const types = jobTypeIds ? JSON.stringify(jobTypeIds) : null;
-    for (const queue of queues) {
-      const wanted = limit - claimed.length;
-      if (wanted <= 0) break;
+    for (const [i, queue] of queues.entries()) {
+      const wanted = Math.min(limit - claimed.length, queueLimits ? queueLimits[i] : limit);
+      if (limit - claimed.length <= 0) break;
+      if (wanted <= 0) continue;
       const { statement, literal } = this.claimStatement(wanted);
       const params = [workerId, now, queue, now, types, types];
       const rows = (literal ? statement.all(...params) : statement.all(...params, wanted)) as Row[];
