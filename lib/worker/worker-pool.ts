@@ -45,6 +45,8 @@ export class WorkerPool {
   private woken = false;
   private wakeUp: (() => void) | undefined;
   private jobTypeIds: string[] = [];
+  /** The registered job types with a concurrency or rate limit: the claim counts theirs. */
+  private limitedJobTypeIds: string[] = [];
   private unlisten: () => Promise<void> = async () => undefined;
 
   constructor(
@@ -91,6 +93,7 @@ export class WorkerPool {
     this.stopping = false;
     this.completer.reset();
     this.jobTypeIds = this.registry.ids();
+    this.limitedJobTypeIds = this.registry.all().filter((job) => job.limits.concurrency || job.limits.rateLimit).map((job) => job.id);
     this.loopDone = this.loop();
     // Wake-ups from other processes (PostgreSQL NOTIFY); polling stays as the fallback.
     this.unlisten = await this.storage.listen(() => this.notify()).catch((error: unknown) => {
@@ -196,6 +199,7 @@ export class WorkerPool {
 
   private claimRequest(limit: number, completing: readonly RunCompletion[] = []): ClaimRequest {
     const request: ClaimRequest = { queues: this.options.queues, workerId: this.workerId, limit, jobTypeIds: this.jobTypeIds };
+    if (this.limitedJobTypeIds.length > 0) request.limitedJobTypeIds = this.limitedJobTypeIds;
     const caps = this.options.queueConcurrency;
     if (!caps || limit <= 0) return request;
     // Per-queue caps (this process only): a queue's share is its cap less the runs of it held here,

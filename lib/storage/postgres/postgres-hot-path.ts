@@ -19,6 +19,9 @@ export interface HotPathInput {
   now: Date;
 }
 
+/** Definitions the plain claim never takes: disabled ones, and those with a limit (the limited claim's). */
+export const UNCLAIMABLE = 'NOT is_enabled OR concurrency_limit IS NOT NULL OR rate_limit IS NOT NULL';
+
 export function hotPathQuery(tables: { runs: string; definitions: string }, input: HotPathInput): { sql: string; params: unknown[] } {
   const { runs, definitions } = tables;
   const { completions, next } = input;
@@ -78,7 +81,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
       parts.push(`q${i} AS (
         SELECT id, ${i} AS qi, priority, scheduled_at, created_at FROM ${runs}
          WHERE status = 'pending' AND queue = ${$(queue)} AND scheduled_at <= ${now}
-           AND job_type_id NOT IN (SELECT job_type_id FROM ${definitions} WHERE NOT is_enabled)
+           AND job_type_id NOT IN (SELECT job_type_id FROM ${definitions} WHERE ${UNCLAIMABLE})
            AND (${types}::text[] IS NULL OR job_type_id = ANY(${types}::text[]))
          ORDER BY priority DESC, scheduled_at, created_at
          LIMIT ${cap === undefined ? limit : $(Math.min(cap, next.limit))}

@@ -12,7 +12,7 @@ import type {
   RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
-import { jobTypeOf, runRow, type RunDefaults } from '../run-row.js';
+import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
 import type { Dialect } from './dialect.js';
 import type { SqlExecutor, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
@@ -116,10 +116,10 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     const { rows } = await this.exec.write(
       `INSERT INTO ${this.t.definitions} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
        ON CONFLICT (job_type_id) DO UPDATE SET ${updates.join(', ')}
-       RETURNING queue, priority`,
+       RETURNING queue, priority, concurrency_limit, rate_limit`,
       columns.map((column) => insert[column]),
     );
-    this.known.set(input.jobTypeId, { queue: rows[0].queue as string, priority: Number(rows[0].priority) });
+    this.known.set(input.jobTypeId, runDefaults(rows[0]));
   }
 
   async setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void> {
@@ -152,9 +152,12 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   private async defaultsOf(jobTypeId: string): Promise<RunDefaults> {
     let found = this.known.get(jobTypeId);
     if (!found) {
-      const [row] = await this.exec.read(`SELECT queue, priority FROM ${this.t.definitions} WHERE job_type_id = ?`, [jobTypeId]);
+      const [row] = await this.exec.read(
+        `SELECT queue, priority, concurrency_limit, rate_limit FROM ${this.t.definitions} WHERE job_type_id = ?`,
+        [jobTypeId],
+      );
       if (!row) throw new UnknownJobError(jobTypeId);
-      found = { queue: row.queue as string, priority: Number(row.priority) };
+      found = runDefaults(row);
       this.known.set(jobTypeId, found);
     }
     return found;
