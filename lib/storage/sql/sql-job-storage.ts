@@ -199,7 +199,12 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   }
 
   async dequeue(queue: string, workerId: string): Promise<JobRun | null> {
-    const [claimed] = await this.claim({ queues: [queue], workerId, limit: 1 });
+    // Runs of limited jobs only through the limited claim, which counts their limits.
+    const limited = await this.exec.read(
+      `SELECT job_type_id FROM ${this.t.definitions} WHERE concurrency_limit IS NOT NULL OR rate_limit IS NOT NULL`,
+    );
+    const limitedJobTypeIds = limited.map((row) => row.job_type_id as string);
+    const [claimed] = await this.claim({ queues: [queue], workerId, limit: 1, ...(limitedJobTypeIds.length ? { limitedJobTypeIds } : {}) });
     return claimed ? this.getRun(claimed.id) : null;
   }
 

@@ -104,6 +104,13 @@ export function describeLimits(ctx: ContractContext): void {
       expect(none).toHaveLength(0);
     });
 
+    it('dequeue counts the limits too', async () => {
+      await define('limited', { concurrencyLimit: 1 });
+      await seed('limited', 2);
+      expect(await storage.dequeue('default', 'w')).toMatchObject({ jobTypeId: 'limited', concurrencyKey: '' });
+      expect(await storage.dequeue('default', 'w')).toBeNull();
+    });
+
     it('a disabled limited job is not claimed', async () => {
       await define('limited', { concurrencyLimit: 2, isEnabled: false });
       await seed('limited', 2);
