@@ -118,8 +118,12 @@ export class PostgresJobStorage extends SqlEngineStorage {
    */
   private async hotPath(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
     if (next.limitedJobTypeIds?.length && next.limit > 0 && next.queues.length > 0) {
-      const { completed } = completions.length ? await this.hotPath(completions, { ...next, limit: 0 }) : { completed: [] };
-      return { completed, claimed: await this.pg.transaction(() => this.limitedClaim(next)) };
+      if (completions.length === 0) return { completed: [], claimed: await this.pg.transaction(() => this.limitedClaim(next)) };
+      const { completed } = await this.hotPath(completions, { ...next, limit: 0 });
+      // The completions are committed: a claim that fails now must not make the caller send them
+      // again. Nothing is claimed; the poll loop claims (and reports any error) next.
+      const claimed = await this.pg.transaction(() => this.limitedClaim(next)).catch((): ClaimedRun[] => []);
+      return { completed, claimed };
     }
     const now = this.clock.now();
     const { sql: text, params } = hotPathQuery(this.t, { completions, next, channel: this.options.channel, now: new Date(now) });
