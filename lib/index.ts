@@ -3,9 +3,9 @@
 // internal, so that they can change without breaking applications.
 export { ZapJobsModule } from './zapjobs.module.js';
 export { ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
-export type { ZapJobsModuleOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
+export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
 export { Job } from './decorators/job.decorator.js';
-export type { JobOptions } from './interfaces/job-options.interface.js';
+export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
 export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type { EnqueueOptions, ContinuationOptions, ScheduleOptions, TransactionOptions } from './interfaces/enqueue-options.interface.js';
 export type { EnqueueItem, JobClass, JobInput, JobOutput, JobRef, JobRunOf } from './interfaces/job-types.interface.js';

@@ -87,6 +87,10 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
       preventOverlap: job.schedule.preventOverlap,
       // Declared in code: applied at every start. Not declared: a setEnabled() made at run time stands.
       isEnabled: o.enabled,
+      // Limits declared in code apply at every start; none declared clears a stored one.
+      concurrencyLimit: job.limits.concurrency?.limit ?? null,
+      rateLimit: job.limits.rateLimit?.limit ?? null,
+      ratePeriodMs: job.limits.rateLimit?.periodMs ?? null,
     };
     // A schedule declared in code wins at every start; a job declaring none keeps one set at run
     // time with JobScheduler.schedule().

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../discovery/job-registry.js';
+import { limitKeys } from '../discovery/job-limits.js';
 import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
@@ -237,6 +238,7 @@ export class JobScheduler implements OnApplicationShutdown {
     return {
       jobTypeId,
       inputJson,
+      ...limitKeys(jobTypeId, registered?.limits, input),
       queue: options.queue,
       priority: options.priority,
       scheduledAt,

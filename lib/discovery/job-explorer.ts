@@ -11,6 +11,7 @@ import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { JobMetadataAccessor } from './job-metadata.accessor.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { JOB_OPTION_KEYS, RETRY_POLICY_KEYS } from './job-option-keys.js';
+import { resolveJobLimits } from './job-limits.js';
 import { resolveScheduleSpec, unknownKeys } from './schedule-spec.js';
 
 /** Finds `@Job()` providers at bootstrap, checks them, and fills the registry. */
@@ -111,6 +112,7 @@ export class JobExplorer {
         jitter: policy.jitter ?? defaults.jitter,
       },
       schedule,
+      limits: resolveJobLimits(options, `@Job({ id: '${options.id}' }) on ${className}`),
     };
   }
 }

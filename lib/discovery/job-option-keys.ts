@@ -6,6 +6,10 @@
 export const JOB_OPTION_KEYS: readonly string[] = [
   'id', 'queue', 'displayName', 'description', 'tags', 'priority', 'input', 'defaultInput', 'timeout', 'maxRetries',
   'retryPolicy', 'cron', 'timezone', 'interval', 'misfire', 'preventOverlap', 'enabled',
+  'concurrency', 'rateLimit',
 ];
+
+export const CONCURRENCY_KEYS: readonly string[] = ['limit', 'key'];
+export const RATE_LIMIT_KEYS: readonly string[] = ['limit', 'per', 'key'];
 
 export const RETRY_POLICY_KEYS: readonly string[] = ['initialDelay', 'multiplier', 'maxDelay', 'jitter'];

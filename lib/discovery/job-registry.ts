@@ -4,6 +4,7 @@ import type { JobHandler } from '../interfaces/job-context.interface.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
 import type { ResolvedRetryPolicy } from '../options/resolved-options.js';
 import type { ScheduleSpec } from '../scheduler/next-tick.js';
+import type { JobLimits } from './job-limits.js';
 
 /** A discovered handler with its options resolved against the module defaults. */
 export interface RegisteredJob {
@@ -18,6 +19,8 @@ export interface RegisteredJob {
   maxRetries: number;
   retryPolicy: ResolvedRetryPolicy;
   schedule: ScheduleSpec & { misfire: 'once' | 'skip'; preventOverlap: boolean };
+  /** Concurrency and rate limits across processes (null: none). */
+  limits: JobLimits;
 }
 
 /** job id -> handler, filled once at bootstrap by the explorer. */

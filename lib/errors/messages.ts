@@ -100,4 +100,14 @@ export const messages = {
     `busyTimeout (${ms} ms). Inside such a transaction, enqueue with { manager }; keep those transactions short.`,
   leaseLost: (runId: string, attempt: number) =>
     `the worker lost its hold on attempt ${attempt} of run ${runId} (the run was recovered); this attempt's outcome is not recorded`,
+  badLimit: (field: string, value: unknown, max: number) => `${field} must be an integer from 1 to ${max}, got ${shownValue(value)}.`,
+  badLimitKey: (field: string, value: unknown) =>
+    `${field} must be a function of the run's input returning a string, e.g. (input) => input.tenantId; got ${shownValue(value)}.`,
+  badConcurrency: (field: string, value: unknown) =>
+    `${field} must be a number (e.g. 2) or { limit, key? } (e.g. { limit: 1, key: (input) => input.tenantId }); got ${shownValue(value)}.`,
+  badRateLimit: (field: string, value: unknown) => `${field} must be { limit, per, key? } (e.g. { limit: 100, per: '1m' }); got ${shownValue(value)}.`,
+  rateLimitWithoutPer: (field: string) => `${field} is required: the span the limit counts starts in, e.g. '1s' or '1m'.`,
+  limitKeyThrew: (id: string, field: string, reason: string) => `The ${field} function of job '${id}' threw at enqueue: ${reason}; nothing was stored.`,
+  limitKeyNotString: (id: string, field: string, value: unknown) =>
+    `The ${field} function of job '${id}' must return a non-empty string, got ${shownValue(value)}; nothing was stored.`,
 };

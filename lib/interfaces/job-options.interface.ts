@@ -2,6 +2,28 @@ import type { Type } from '@nestjs/common';
 import type { Duration } from '../util/duration.js';
 import type { RetryPolicy } from '../options/zapjobs-options.interface.js';
 
+/** A key function of a limit: runs with equal keys share the limit. Called at enqueue with the run's input. */
+export type LimitKey<Input> = (input: Input) => string;
+
+/**
+ * At most `limit` runs of this job Running at once, across every process on the database; with
+ * `key`, at most `limit` per key (per-tenant serialisation with `limit: 1`).
+ */
+export interface ConcurrencyLimit<Input = unknown> {
+  limit: number;
+  key?: LimitKey<Input>;
+}
+
+/**
+ * At most `limit` runs of this job started in any `per` long span (a sliding log of start times),
+ * across every process; with `key`, per key. Runs over the limit wait, Pending, until the span allows.
+ */
+export interface RateLimit<Input = unknown> {
+  limit: number;
+  per: Duration;
+  key?: LimitKey<Input>;
+}
+
 /** What `@Job()` declares about a handler class. Durations take milliseconds or strings like '30s'. */
 export interface JobOptions<Input = unknown> {
   /** Stable id of the job type: runs and definitions refer to it. */
@@ -42,4 +64,11 @@ export interface JobOptions<Input = unknown> {
    * out, a `JobScheduler.setEnabled()` made at run time stands across restarts.
    */
   enabled?: boolean;
+  /**
+   * Runs of this job Running at once across all processes: a number, or `{ limit, key }` for a limit
+   * per key. Enforced by the claim in the database. @default no limit
+   */
+  concurrency?: number | ConcurrencyLimit<Input>;
+  /** Starts of this job per span of time across all processes, e.g. `{ limit: 100, per: '1m' }`. @default no limit */
+  rateLimit?: RateLimit<Input>;
 }

@@ -44,6 +44,10 @@ export interface JobRun<Input = unknown, Output = unknown> {
   /** For a continuation: when it runs, and whether the parent's output becomes its input. */
   continueOn: ContinueCondition | null;
   passParentOutput: boolean;
+  /** The key its job's concurrency limit counts it under ('' for a limit without key; null: no limit). */
+  concurrencyKey: string | null;
+  /** The key its job's rate limit counts it under ('' for a limit without key; null: no limit). */
+  rateKey: string | null;
 }
 
 /** One row per job type: what `@Job()` declared, plus the schedule's runtime state. */
@@ -76,6 +80,11 @@ export interface JobDefinition {
   lastRunStatus: JobRunStatus | null;
   createdAt: Date;
   updatedAt: Date;
+  /** At most this many runs Running at once (per key), across processes; null: no limit. */
+  concurrencyLimit: number | null;
+  /** At most this many starts per ratePeriodMs (per key), across processes; null: no limit. */
+  rateLimit: number | null;
+  ratePeriodMs: number | null;
 }
 
 /** A line a handler logged through ctx.logger, or one the engine wrote about an attempt. */

@@ -87,8 +87,9 @@ export class ZapJobsOptionsSchema {
   @IsOptional() @IsDuration(DURATION_BOUNDS.busyTimeout) busyTimeout?: unknown;
   @IsOptional() @IsBoolean() logging?: boolean;
 
-  @IsOptional() @IsArray() @ArrayNotEmpty() @IsString({ each: true }) @MinLength(1, { each: true })
-  queues?: string[];
+  // Each entry (a name, or { name, concurrency }) is checked in resolve-options.ts (queueEntries).
+  @IsOptional() @IsArray() @ArrayNotEmpty()
+  queues?: unknown[];
 
   @IsOptional() @IsInt() @Min(1) @Max(1000) concurrency?: number;
   @IsOptional() @IsDuration(DURATION_BOUNDS.pollInterval) pollInterval?: unknown;

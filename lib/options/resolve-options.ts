@@ -36,6 +36,39 @@ function flatten(errors: ValidationError[], parent = ''): string[] {
   });
 }
 
+const QUEUE_KEYS = ['name', 'concurrency'];
+
+/** `queues` entries (names or { name, concurrency }) checked one by one; problems name each entry. */
+function queueEntries(value: unknown, concurrency: unknown, problems: string[]): Array<{ name: string; concurrency: number | null }> {
+  if (value === undefined) return ['critical', 'default', 'low'].map((name) => ({ name, concurrency: null }));
+  if (!Array.isArray(value)) return [];
+  const max = typeof concurrency === 'number' ? concurrency : 10;
+  const seen = new Set<string>();
+  return value.map((entry: unknown, i) => {
+    const field = `queues[${i}]`;
+    const isObject = entry !== null && typeof entry === 'object' && !Array.isArray(entry);
+    const name = isObject ? (entry as Record<string, unknown>).name : entry;
+    if (typeof name !== 'string' || name === '') {
+      problems.push(`${isObject ? `${field}.name` : field}: expected a non-empty queue name (got ${JSON.stringify(name) ?? String(name)})`);
+    } else if (seen.has(name)) problems.push(`${field}: queue '${name}' is listed twice`);
+    else seen.add(name);
+    let limit: number | null = null;
+    if (isObject) {
+      const record = entry as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        if (!QUEUE_KEYS.includes(key)) problems.push(`${field}.${key}: unknown option; known: ${QUEUE_KEYS.join(', ')}`);
+      }
+      const c = record.concurrency;
+      if (c !== undefined) {
+        if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > max) {
+          problems.push(`${field}.concurrency: expected an integer from 1 to the global concurrency (${max}) (got ${JSON.stringify(c) ?? String(c)})`);
+        } else limit = c;
+      }
+    }
+    return { name: String(name), concurrency: limit };
+  });
+}
+
 /**
  * Validates the options a user passed, then applies the defaults, once, for both forRoot and
  * forRootAsync. Every problem is reported at once, each naming the option, its value and what is allowed.
@@ -64,6 +97,7 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
       }
     }
   }
+  const queues = queueEntries(input.queues, input.concurrency, problems);
   if (problems.length > 0) throw new InvalidOptionsError(problems);
 
   const ms = (value: unknown, fallback: number | string, field: string) =>
@@ -84,7 +118,8 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     journalMode: raw.journalMode ?? 'WAL',
     busyTimeout: ms(raw.busyTimeout, '5s', 'busyTimeout'),
     logging: raw.logging ?? false,
-    queues: Object.freeze([...(raw.queues ?? ['critical', 'default', 'low'])]),
+    queues: Object.freeze(queues.map((q) => q.name)),
+    queueConcurrency: queues.some((q) => q.concurrency !== null) ? Object.freeze(queues.map((q) => q.concurrency)) : undefined,
     concurrency: raw.concurrency ?? 10,
     pollInterval: ms(raw.pollInterval, '1s', 'pollInterval'),
     heartbeatInterval: ms(raw.heartbeatInterval, '10s', 'heartbeatInterval'),

@@ -22,6 +22,8 @@ export interface ResolvedZapJobsOptions {
   busyTimeout: number;
   logging: boolean;
   queues: readonly string[];
+  /** Per-queue caps on this process's slots, in the order of `queues` (null: no cap). Undefined when no queue has one. */
+  queueConcurrency: ReadonlyArray<number | null> | undefined;
   concurrency: number;
   pollInterval: number;
   heartbeatInterval: number;

@@ -18,6 +18,13 @@ export interface RetryPolicy {
  * typo). Long durations work as given: timers past Node's 2^31 ms (24.8 days) limit are chained, so
  * `shutdownTimeout: '30d'` waits 30 days rather than firing at once. Minimums are given per option.
  */
+/** A queue with a cap on this process's slots its runs may hold. */
+export interface QueueOptions {
+  name: string;
+  /** At most this many runs of this queue at once in this process (1 to the global concurrency). @default the global concurrency */
+  concurrency?: number;
+}
+
 export interface ZapJobsModuleOptions {
   /** Storage backend: 'sqlite' (one file, one host) or 'postgres' (many workers on many hosts). @default 'sqlite' */
   storage?: 'sqlite' | 'postgres';
@@ -54,8 +61,14 @@ export interface ZapJobsModuleOptions {
   /** Log every SQL statement through TypeORM's logger. @default false */
   logging?: boolean;
 
-  /** Queues this process works, highest priority first. @default ['critical', 'default', 'low'] */
-  queues?: string[];
+  /**
+   * Queues this process works, highest priority first. An entry `{ name, concurrency }` caps how many
+   * of this process's `concurrency` slots that queue's runs may hold at once (in this process only;
+   * for a limit across processes, see `@Job({ concurrency })`).
+   * @default ['critical', 'default', 'low']
+   * @example queues: [{ name: 'email', concurrency: 5 }, 'default']
+   */
+  queues?: Array<string | QueueOptions>;
   /** Runs executed at once by this process. @default 10 */
   concurrency?: number;
   /**

@@ -28,6 +28,9 @@ export function definitionUpsert(input: JobDefinitionInput, now: number, d: Dial
     is_enabled: input.isEnabled === undefined ? undefined : d.bool(input.isEnabled),
     default_input_json: input.defaultInputJson,
     tags: input.tags === undefined ? undefined : JSON.stringify(input.tags),
+    concurrency_limit: input.concurrencyLimit,
+    rate_limit: input.rateLimit,
+    rate_period_ms: input.ratePeriodMs,
   };
   const given = Object.keys(values).filter((key) => values[key] !== undefined);
   const insert: Row = { display_name: input.jobTypeId, created_at: d.time(now), updated_at: d.time(now), next_run_at: null };

@@ -25,6 +25,11 @@ export interface JobDefinitionInput {
    * time zone) changed; otherwise the stored tick stands, so a restart neither skips nor repeats one.
    */
   nextRunAt?: Date | null;
+  /** At most this many runs Running at once (per concurrency key), across processes (null: no limit). */
+  concurrencyLimit?: number | null;
+  /** At most this many starts per ratePeriodMs (per rate key), across processes (null: no limit). */
+  rateLimit?: number | null;
+  ratePeriodMs?: number | null;
 }
 
 /** A new schedule for updateSchedule(): ScheduleType.None (or no cron and interval) removes it. */
@@ -53,6 +58,10 @@ export interface NewJobRun {
   status?: JobRunStatus.Pending | JobRunStatus.Awaiting;
   continueOn?: ContinueCondition | null;
   passParentOutput?: boolean;
+  /** Key of the job's concurrency limit for this run. Default: '' when the job has a limit, else null. */
+  concurrencyKey?: string | null;
+  /** Key of the job's rate limit for this run. Default: '' when the job has a limit, else null. */
+  rateKey?: string | null;
 }
 
 /** Fields of a run that updateRun may change (JSON fields as JSON text). */
@@ -167,6 +176,13 @@ export interface ClaimRequest {
   workerId: string;
   limit: number;
   jobTypeIds?: readonly string[];
+  /** At most this many runs from each queue (same order as `queues`); absent: only `limit` counts. */
+  queueLimits?: readonly number[];
+  /**
+   * Job types of `jobTypeIds` with a concurrency or rate limit: claimed by the limited claim, which
+   * counts their Running runs and recent starts. Absent or empty: the plain claim alone.
+   */
+  limitedJobTypeIds?: readonly string[];
 }
 
 export interface CompleteAndClaimResult {

@@ -32,13 +32,14 @@ export function selectLists(d: Dialect): { run: string; definition: string; log:
     run: cols(
       `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
        started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
-       correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output`.trim(),
+       correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output, concurrency_key,
+       rate_key`.trim(),
       ['input_json', 'output_json', 'progress_json'],
     ),
     definition: cols(
       `job_type_id, display_name, description, queue, priority, schedule_type, cron_expression, interval_ms, timezone,
        misfire_policy, prevent_overlap, timeout_ms, max_retries, retry_delay_ms, is_enabled, default_input_json, tags,
-       last_run_at, next_run_at, last_run_status, created_at, updated_at`.trim(),
+       last_run_at, next_run_at, last_run_status, created_at, updated_at, concurrency_limit, rate_limit, rate_period_ms`.trim(),
       ['default_input_json', 'tags'],
     ),
     log: 'id, run_id, level, message, timestamp, category, exception, attempt_number',
@@ -76,6 +77,8 @@ export function rowToRun(row: Row): JobRun {
     nextRetryAt: date(row.next_retry_at),
     continueOn: (row.continue_on as ContinueCondition | null) ?? null,
     passParentOutput: flag(row.pass_parent_output),
+    concurrencyKey: str(row.concurrency_key),
+    rateKey: str(row.rate_key),
   };
 }
 
@@ -133,6 +136,9 @@ export function rowToDefinition(row: Row): JobDefinition {
     lastRunStatus: (row.last_run_status as JobRunStatus | null) ?? null,
     createdAt: date(row.created_at) as Date,
     updatedAt: date(row.updated_at) as Date,
+    concurrencyLimit: num(row.concurrency_limit),
+    rateLimit: num(row.rate_limit),
+    ratePeriodMs: num(row.rate_period_ms),
   };
 }
 

@@ -9,12 +9,26 @@ import type { NewJobRun } from './job-storage.types.js';
 export interface RunDefaults {
   queue: string;
   priority: number;
+  /** The job has a concurrency limit: its runs get a concurrency key ('' unless given). */
+  concurrencyLimited: boolean;
+  /** The job has a rate limit: its runs get a rate key ('' unless given). */
+  rateLimited: boolean;
+}
+
+/** RunDefaults from a definition row's queue, priority, concurrency_limit and rate_limit. */
+export function runDefaults(row: Record<string, unknown>): RunDefaults {
+  return {
+    queue: row.queue as string,
+    priority: Number(row.priority),
+    concurrencyLimited: row.concurrency_limit != null,
+    rateLimited: row.rate_limit != null,
+  };
 }
 
 /** The columns of a new run, in the order runRow() gives their values. */
 export const RUN_INSERT_COLUMNS = [
   'id', 'job_type_id', 'status', 'trigger_type', 'queue', 'priority', 'input_json', 'scheduled_at', 'created_at',
-  'max_retries', 'correlation_id', 'parent_run_id', 'continue_on', 'pass_parent_output',
+  'max_retries', 'correlation_id', 'parent_run_id', 'continue_on', 'pass_parent_output', 'concurrency_key', 'rate_key',
 ] as const;
 
 /** The job type of a run to insert, checked before the definition is looked up. */
@@ -87,5 +101,8 @@ export function runRow(run: NewJobRun, defaults: RunDefaults, now: number, maxPa
     run.parentRunId ?? null,
     continueOn,
     d.bool(run.passParentOutput ?? false),
+    text(run.concurrencyKey, 'concurrencyKey', true) ??
+      (defaults.concurrencyLimited ? '' : null),
+    text(run.rateKey, 'rateKey', true) ?? (defaults.rateLimited ? '' : null),
   ];
 }

@@ -14,6 +14,8 @@ export interface CompleterHost {
   claimFor(completing: readonly RunCompletion[]): ClaimRequest;
   /** Starts the runs a flush claimed, after every committed completion was settled. */
   execute(runs: ClaimedRun[]): void;
+  /** The claim of a flush is over (its runs were started, or it failed). */
+  claimSettled?(next: ClaimRequest): void;
 }
 
 interface PendingCompletion {
@@ -130,6 +132,7 @@ export class RunCompleter {
       this.flushFailures = 0;
     } catch (error) {
       this.reserved -= next.limit;
+      this.host.claimSettled?.(next);
       // Refused for its values: the same group would be refused for ever, holding back every
       // run in it. Each goes on its own instead, so only the culprit fails.
       if (this.storage.refusedData(error)) return this.isolate(completions, error);
@@ -143,6 +146,7 @@ export class RunCompleter {
     const held = new Set(result.completed);
     for (const pending of completions) this.settleCommitted(pending, held.has(pending.completion.runId));
     this.host.execute(result.claimed);
+    this.host.claimSettled?.(next);
     for (const pending of completions) pending.resolve();
   }
 

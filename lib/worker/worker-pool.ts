@@ -45,6 +45,8 @@ export class WorkerPool {
   private woken = false;
   private wakeUp: (() => void) | undefined;
   private jobTypeIds: string[] = [];
+  /** The registered job types with a concurrency or rate limit: the claim counts theirs. */
+  private limitedJobTypeIds: string[] = [];
   private unlisten: () => Promise<void> = async () => undefined;
 
   constructor(
@@ -57,7 +59,8 @@ export class WorkerPool {
     this.completer = new RunCompleter(
       storage,
       {
-        claimFor: (completing) => this.claimRequest(this.stopping ? 0 : this.freeSlotsAfter(completing)),
+        claimFor: (completing) => this.claimRequest(this.stopping ? 0 : this.freeSlotsAfter(completing), completing),
+        claimSettled: (request) => this.claimSettled(request),
         execute: (runs) => {
           for (const run of runs) this.execute(run);
         },
@@ -90,6 +93,7 @@ export class WorkerPool {
     this.stopping = false;
     this.completer.reset();
     this.jobTypeIds = this.registry.ids();
+    this.limitedJobTypeIds = this.registry.all().filter((job) => job.limits.concurrency || job.limits.rateLimit).map((job) => job.id);
     this.loopDone = this.loop();
     // Wake-ups from other processes (PostgreSQL NOTIFY); polling stays as the fallback.
     this.unlisten = await this.storage.listen(() => this.notify()).catch((error: unknown) => {
@@ -171,10 +175,12 @@ export class WorkerPool {
       const free = this.options.concurrency - this.active.size - this.completer.reserved;
       if (free > 0) {
         let claimed: ClaimedRun[];
+        const request = this.claimRequest(free);
         try {
-          claimed = await this.storage.claim(this.claimRequest(free));
+          claimed = await this.storage.claim(request);
           failures = 0;
         } catch (error) {
+          this.claimSettled(request);
           // The database is busy or gone: back off (up to 30 s) and try again; nothing is lost.
           failures++;
           const delay = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
@@ -183,6 +189,7 @@ export class WorkerPool {
           continue;
         }
         for (const run of claimed) this.execute(run);
+        this.claimSettled(request);
         // A full batch means more may be waiting: claim again at once.
         if (claimed.length === free) continue;
       }
@@ -190,8 +197,38 @@ export class WorkerPool {
     }
   }
 
-  private claimRequest(limit: number): ClaimRequest {
-    return { queues: this.options.queues, workerId: this.workerId, limit, jobTypeIds: this.jobTypeIds };
+  private claimRequest(limit: number, completing: readonly RunCompletion[] = []): ClaimRequest {
+    const request: ClaimRequest = { queues: this.options.queues, workerId: this.workerId, limit, jobTypeIds: this.jobTypeIds };
+    if (this.limitedJobTypeIds.length > 0) request.limitedJobTypeIds = this.limitedJobTypeIds;
+    const caps = this.options.queueConcurrency;
+    if (!caps || limit <= 0) return request;
+    // Per-queue caps (this process only): a queue's share is its cap less the runs of it held here,
+    // those being claimed by another request in flight, and none of those completing now.
+    const held = new Map<string, number>();
+    const freed = new Set(completing.filter((c) => this.active.get(c.runId)?.lease.attempt === c.attempt).map((c) => c.runId));
+    for (const attempt of this.active.values()) {
+      if (!freed.has(attempt.run.id)) held.set(attempt.run.queue, (held.get(attempt.run.queue) ?? 0) + 1);
+    }
+    const queueLimits = this.options.queues.map((queue, i) => {
+      const cap = caps[i];
+      if (cap === null) return limit;
+      const share = Math.max(0, Math.min(limit, cap - (held.get(queue) ?? 0) - this.claimingByQueue[i]));
+      this.claimingByQueue[i] += share;
+      return share;
+    });
+    return { ...request, queueLimits };
+  }
+
+  /** Per-queue slots being claimed by requests in flight: they count as held until their runs start. */
+  private readonly claimingByQueue: number[] = this.options.queues.map(() => 0);
+
+  /** A claim request answered (its runs started) or failed: its per-queue shares are no longer in flight. */
+  private claimSettled(request: ClaimRequest): void {
+    const caps = this.options.queueConcurrency;
+    if (!caps || !request.queueLimits) return;
+    request.queueLimits.forEach((share, i) => {
+      if (caps[i] !== null) this.claimingByQueue[i] -= share;
+    });
   }
 
   /** Slots free once these completions are committed: only those of current attempts free one. */

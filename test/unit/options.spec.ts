@@ -132,7 +132,7 @@ describe('resolveOptions validation', () => {
     ['pollInterval', { pollInterval: 'soon' }, /pollInterval: .*milliseconds .* or a duration string such as .*'30s'.*got "soon"/],
     ['pollInterval negative', { pollInterval: -1 }, /pollInterval: .*a number >= 0.*got -1\)/],
     ['queues', { queues: [] }, /queues: .*should not be empty.*got \[\]/],
-    ['queues with an empty name', { queues: ['default', ''] }, /queues: .*longer than or equal to 1.*got \["default",""\]/],
+    ['queues with an empty name', { queues: ['default', ''] }, /queues\[1\]: expected a non-empty queue name \(got ""\)/],
     ['retryPolicy.jitter', { retryPolicy: { jitter: 2 } }, /retryPolicy\.jitter: .*not be greater than 1.*got 2\)/],
     ['retryPolicy.multiplier', { retryPolicy: { multiplier: 0.5 } }, /retryPolicy\.multiplier: .*not be less than 1.*got 0.5\)/],
     ['journalMode', { journalMode: 'wal' }, /journalMode: .*one of the following values: WAL, DELETE.*got "wal"/],

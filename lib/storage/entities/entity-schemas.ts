@@ -66,6 +66,7 @@ const RUN: Spec[] = [
   ['maxRetries', 'max_retries', 'int', true], ['correlationId', 'correlation_id', 'text', true],
   ['parentRunId', 'parent_run_id', 'uuid', true], ['nextRetryAt', 'next_retry_at', 'time', true],
   ['continueOn', 'continue_on', 'text', true], ['passParentOutput', 'pass_parent_output', 'bool'],
+  ['concurrencyKey', 'concurrency_key', 'text', true], ['rateKey', 'rate_key', 'text', true],
 ];
 
 const DEFINITION: Spec[] = [
@@ -77,6 +78,8 @@ const DEFINITION: Spec[] = [
   ['defaultInput', 'default_input_json', 'json', true], ['tags', 'tags', 'json', true], ['lastRunAt', 'last_run_at', 'time', true],
   ['nextRunAt', 'next_run_at', 'time', true], ['lastRunStatus', 'last_run_status', 'text', true], ['createdAt', 'created_at', 'time'],
   ['updatedAt', 'updated_at', 'time'],
+  ['concurrencyLimit', 'concurrency_limit', 'int', true], ['rateLimit', 'rate_limit', 'int', true],
+  ['ratePeriodMs', 'rate_period_ms', 'bigint', true],
 ];
 
 const LOG: Spec[] = [

@@ -19,11 +19,16 @@ export interface HotPathInput {
   now: Date;
 }
 
+/** Definitions the plain claim never takes: disabled ones, and those with a limit (the limited claim's). */
+export const UNCLAIMABLE = 'NOT is_enabled OR concurrency_limit IS NOT NULL OR rate_limit IS NOT NULL';
+
 export function hotPathQuery(tables: { runs: string; definitions: string }, input: HotPathInput): { sql: string; params: unknown[] } {
   const { runs, definitions } = tables;
   const { completions, next } = input;
   const complete = completions.length > 0;
-  const claim = next.limit > 0 && next.queues.length > 0;
+  // Queues whose cap is 0 are left out; a claim with none left is no claim.
+  const queues = next.queues.map((queue, i) => ({ queue, i, cap: next.queueLimits?.[i] })).filter((q) => q.cap === undefined || q.cap > 0);
+  const claim = next.limit > 0 && queues.length > 0;
   const params: unknown[] = [];
   /** Adds a parameter, returns its placeholder. */
   const $ = (value: unknown): string => `$${params.push(value)}`;
@@ -72,18 +77,18 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
     // concurrent claimers pass over each other's rows instead of all losing the same first ones;
     // then the best `limit` of those in queue order. Rows locked but not taken are free again
     // when the statement ends.
-    next.queues.forEach((queue, i) => {
+    queues.forEach(({ queue, i, cap }) => {
       parts.push(`q${i} AS (
         SELECT id, ${i} AS qi, priority, scheduled_at, created_at FROM ${runs}
          WHERE status = 'pending' AND queue = ${$(queue)} AND scheduled_at <= ${now}
-           AND job_type_id NOT IN (SELECT job_type_id FROM ${definitions} WHERE NOT is_enabled)
+           AND job_type_id NOT IN (SELECT job_type_id FROM ${definitions} WHERE ${UNCLAIMABLE})
            AND (${types}::text[] IS NULL OR job_type_id = ANY(${types}::text[]))
          ORDER BY priority DESC, scheduled_at, created_at
-         LIMIT ${limit}
+         LIMIT ${cap === undefined ? limit : $(Math.min(cap, next.limit))}
          FOR UPDATE SKIP LOCKED)`);
     });
     parts.push(`locked AS (
-      SELECT * FROM (${next.queues.map((_, i) => `SELECT * FROM q${i}`).join(' UNION ALL ')}) AS c
+      SELECT * FROM (${queues.map(({ i }) => `SELECT * FROM q${i}`).join(' UNION ALL ')}) AS c
       ORDER BY qi, priority DESC, scheduled_at, created_at
       LIMIT ${limit})`);
     parts.push(`claimed AS (

@@ -5,7 +5,8 @@ import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCo
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import type { AppTransaction } from '../app-transaction.js';
-import { sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
+import { rows, sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
+import { limitedCandidates } from '../sql/limited-claim.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
@@ -13,7 +14,7 @@ import { resolveChildren } from '../sql/transitions.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { PostgresAppTransactions } from './postgres-app-transaction.js';
 import { PostgresExecutor } from './postgres-executor.js';
-import { hotPathQuery } from './postgres-hot-path.js';
+import { hotPathQuery, UNCLAIMABLE } from './postgres-hot-path.js';
 import { PostgresListener } from './postgres-listener.js';
 
 export interface PostgresStorageOptions extends SqlStorageOptions {
@@ -26,6 +27,7 @@ export interface PostgresStorageOptions extends SqlStorageOptions {
 /** Column types of RUN_INSERT_COLUMNS, for the arrays unnest() reads. */
 const RUN_INSERT_TYPES = [
   'uuid', 'text', 'text', 'text', 'text', 'int', 'jsonb', 'timestamptz', 'timestamptz', 'int', 'text', 'uuid', 'text', 'boolean',
+  'text', 'text',
 ];
 
 /**
@@ -122,8 +124,20 @@ export class PostgresJobStorage extends SqlEngineStorage {
     return this.hotPath(completions, next);
   }
 
-  /** Completions and a claim in one statement, one round trip (see postgres-hot-path.ts). */
+  /**
+   * Completions and a claim in one statement, one round trip (see postgres-hot-path.ts). A process
+   * running limited jobs commits the completions first, then claims in a transaction of its own
+   * (limitedClaim).
+   */
   private async hotPath(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
+    if (next.limitedJobTypeIds?.length && next.limit > 0 && next.queues.length > 0) {
+      if (completions.length === 0) return { completed: [], claimed: await this.pg.transaction(() => this.limitedClaim(next)) };
+      const { completed } = await this.hotPath(completions, { ...next, limit: 0 });
+      // The completions are committed: a claim that fails now must not make the caller send them
+      // again. Nothing is claimed; the poll loop claims (and reports any error) next.
+      const claimed = await this.pg.transaction(() => this.limitedClaim(next)).catch((): ClaimedRun[] => []);
+      return { completed, claimed };
+    }
     const now = this.clock.now();
     const { sql: text, params } = hotPathQuery(this.t, { completions, next, channel: this.options.channel, now: new Date(now) });
     const { rows } = await this.pg.query(text, params);
@@ -140,6 +154,56 @@ export class PostgresJobStorage extends SqlEngineStorage {
     claimedRows.sort(claimOrder);
     return { completed, claimed: claimedRows.map((row) => rowToClaimed(row, row.started_at as Date)) };
   }
+
+  /**
+   * The claim of a process running limited jobs, one statement per queue after an advisory lock per
+   * limited job type (taken in the order of its key, so two claimers never wait on each other in a
+   * cycle). The lock is what keeps two claimers from both taking a limit's last slot: each statement
+   * starts after the lock is held, so under READ COMMITTED it sees every claim committed by the
+   * previous holder. Runs of jobs without limits are locked row by row (SKIP LOCKED) as in the hot path.
+   */
+  private *limitedClaim({ queues, workerId, limit, jobTypeIds, queueLimits, limitedJobTypeIds }: ClaimRequest): TxBody<ClaimedRun[]> {
+    const now = new Date(this.clock.now());
+    yield* sql(
+      `SELECT pg_advisory_xact_lock(hashtext(?), k) FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest(?::text[]) AS id ORDER BY k OFFSET 0) AS l`,
+      [this.t.runs, limitedJobTypeIds],
+    );
+    const claimed: ClaimedRun[] = [];
+    const types = jobTypeIds ? [...jobTypeIds] : null;
+    for (const [i, queue] of queues.entries()) {
+      const wanted = Math.min(limit - claimed.length, queueLimits ? queueLimits[i] : limit);
+      if (limit - claimed.length <= 0) break;
+      if (wanted <= 0) continue;
+      const found = yield* rows(this.limitedClaimText, [queue, now, types, types, wanted, now, queue, now, limitedJobTypeIds, wanted, workerId, now]);
+      found.sort(claimOrder);
+      for (const row of found) claimed.push(rowToClaimed(row, row.started_at as Date));
+    }
+    return claimed;
+  }
+
+  private readonly limitedClaimText = `WITH plain AS (
+      SELECT id, priority, scheduled_at, created_at FROM ${this.t.runs}
+       WHERE status = 'pending' AND queue = ? AND scheduled_at <= ?
+         AND job_type_id NOT IN (SELECT job_type_id FROM ${this.t.definitions} WHERE ${UNCLAIMABLE})
+         AND (?::text[] IS NULL OR job_type_id = ANY(?::text[]))
+       ORDER BY priority DESC, scheduled_at, created_at
+       LIMIT ?
+       FOR UPDATE SKIP LOCKED),
+    lim AS (
+      SELECT id, priority, scheduled_at, created_at FROM (${limitedCandidates(this.t, `?::timestamptz - d.rate_period_ms * interval '1 millisecond'`, {
+        idsIn: '= ANY(?::text[])',
+        enabled: 'd.is_enabled',
+      })}) AS w
+       WHERE (w.cl IS NULL OR w.busy + w.cn <= w.cl) AND (w.rl IS NULL OR w.recent + w.rn <= w.rl)),
+    picked AS (
+      SELECT id FROM (SELECT * FROM plain UNION ALL SELECT * FROM lim) AS c
+       ORDER BY priority DESC, scheduled_at, created_at
+       LIMIT ?)
+    UPDATE ${this.t.runs} AS r SET status = 'running', worker_id = ?, started_at = ?, attempt_number = r.attempt_number + 1,
+      next_retry_at = NULL
+    FROM picked WHERE r.id = picked.id AND r.status = 'pending'
+    RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
+      r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type`;
 
   async cleanupOldRuns(retentionMs: number, batchSize = 500): Promise<number> {
     const cutoff = new Date(this.clock.now() - retentionMs);

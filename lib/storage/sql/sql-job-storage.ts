@@ -12,7 +12,7 @@ import type {
   RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
-import { jobTypeOf, runRow, type RunDefaults } from '../run-row.js';
+import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
 import type { Dialect } from './dialect.js';
 import type { SqlExecutor, Statement, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
@@ -118,10 +118,10 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     const { rows } = await this.exec.write(
       `INSERT INTO ${this.t.definitions} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
        ON CONFLICT (job_type_id) DO UPDATE SET ${updates.join(', ')}
-       RETURNING queue, priority`,
+       RETURNING queue, priority, concurrency_limit, rate_limit`,
       columns.map((column) => insert[column]),
     );
-    this.known.set(input.jobTypeId, { queue: rows[0].queue as string, priority: Number(rows[0].priority) });
+    this.known.set(input.jobTypeId, runDefaults(rows[0]));
   }
 
   async setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void> {
@@ -154,9 +154,12 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   private async defaultsOf(jobTypeId: string): Promise<RunDefaults> {
     let found = this.known.get(jobTypeId);
     if (!found) {
-      const [row] = await this.exec.read(`SELECT queue, priority FROM ${this.t.definitions} WHERE job_type_id = ?`, [jobTypeId]);
+      const [row] = await this.exec.read(
+        `SELECT queue, priority, concurrency_limit, rate_limit FROM ${this.t.definitions} WHERE job_type_id = ?`,
+        [jobTypeId],
+      );
       if (!row) throw new UnknownJobError(jobTypeId);
-      found = { queue: row.queue as string, priority: Number(row.priority) };
+      found = runDefaults(row);
       this.known.set(jobTypeId, found);
     }
     return found;
@@ -198,7 +201,12 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   }
 
   async dequeue(queue: string, workerId: string): Promise<JobRun | null> {
-    const [claimed] = await this.claim({ queues: [queue], workerId, limit: 1 });
+    // Runs of limited jobs only through the limited claim, which counts their limits.
+    const limited = await this.exec.read(
+      `SELECT job_type_id FROM ${this.t.definitions} WHERE concurrency_limit IS NOT NULL OR rate_limit IS NOT NULL`,
+    );
+    const limitedJobTypeIds = limited.map((row) => row.job_type_id as string);
+    const [claimed] = await this.claim({ queues: [queue], workerId, limit: 1, ...(limitedJobTypeIds.length ? { limitedJobTypeIds } : {}) });
     return claimed ? this.getRun(claimed.id) : null;
   }
 

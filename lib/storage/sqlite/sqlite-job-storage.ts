@@ -4,6 +4,7 @@ import { JobRunStatus } from '../../model/statuses.js';
 import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
 import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
+import { limitedCandidates } from '../sql/limited-claim.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import type { AppTransaction } from '../app-transaction.js';
 import { sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
@@ -13,6 +14,9 @@ import { storableText } from '../sql/storable-text.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
+
+const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
+                  created_at, correlation_id, parent_run_id, trigger_type`;
 
 /**
  * JobStorage on SQLite: the shared SQL storage, plus what SQLite earns of its own. The hot path
@@ -78,18 +82,26 @@ export class SqliteJobStorage extends SqlEngineStorage {
   }
 
   /** Inside a write. One UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING per queue. */
-  private claimSync({ queues, workerId, limit, jobTypeIds }: ClaimRequest): ClaimedRun[] {
+  private claimSync({ queues, workerId, limit, jobTypeIds, queueLimits, limitedJobTypeIds }: ClaimRequest): ClaimedRun[] {
     const claimed: ClaimedRun[] = [];
     if (limit <= 0) return claimed;
     const now = this.clock.now();
     const startedAt = new Date(now);
     const types = jobTypeIds ? JSON.stringify(jobTypeIds) : null;
-    for (const queue of queues) {
-      const wanted = limit - claimed.length;
-      if (wanted <= 0) break;
-      const { statement, literal } = this.claimStatement(wanted);
-      const params = [workerId, now, queue, now, types, types];
-      const rows = (literal ? statement.all(...params) : statement.all(...params, wanted)) as Row[];
+    const limited = limitedJobTypeIds?.length ? JSON.stringify(limitedJobTypeIds) : null;
+    for (const [i, queue] of queues.entries()) {
+      const wanted = Math.min(limit - claimed.length, queueLimits ? queueLimits[i] : limit);
+      if (limit - claimed.length <= 0) break;
+      if (wanted <= 0) continue;
+      let rows: Row[];
+      if (limited) {
+        // The write lock serialises claims across processes: what this statement counts stays true until it commits.
+        rows = this.limitedClaim.all(workerId, now, queue, now, types, types, wanted, now, queue, now, limited, wanted) as Row[];
+      } else {
+        const { statement, literal } = this.claimStatement(wanted);
+        const params = [workerId, now, queue, now, types, types];
+        rows = (literal ? statement.all(...params) : statement.all(...params, wanted)) as Row[];
+      }
       rows.sort(claimOrder);
       for (const row of rows) claimed.push(rowToClaimed(row, startedAt));
     }
@@ -117,14 +129,48 @@ export class SqliteJobStorage extends SqlEngineStorage {
         WHERE id IN (
           SELECT id FROM ${this.t.runs}
            WHERE status = 'pending' AND queue = ? AND scheduled_at <= ?
-             AND job_type_id NOT IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = 0)
+             AND job_type_id NOT IN (SELECT job_type_id FROM ${this.t.definitions} ${this.unclaimable})
              AND (? IS NULL OR job_type_id IN (SELECT value FROM json_each(?)))
            ORDER BY priority DESC, scheduled_at, created_at
            LIMIT ${literal ? n : '?'})
-        RETURNING id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
-                  created_at, correlation_id, parent_run_id, trigger_type`,
+        RETURNING ${CLAIM_RETURNING}`,
     );
   }
+
+  /** Definitions the plain claim never takes: disabled ones, and those with a limit (the limited claim's). */
+  private readonly unclaimable = 'WHERE is_enabled = 0 OR concurrency_limit IS NOT NULL OR rate_limit IS NOT NULL';
+
+  /**
+   * The claim of a process running limited jobs, for one queue: the plain claim's best runs, and the
+   * best runs of the limited job types that their limits allow now, together in priority order.
+   * A run of a limited job is eligible while the Running runs of its (job, concurrency key), plus
+   * its rank among the candidates of that key, stay within concurrency_limit, and the runs of its
+   * (job, rate key) started in the last rate_period_ms, plus its rank, stay within rate_limit.
+   * Blocked runs are skipped, not waited on: the next eligible runs are taken instead.
+   */
+  private get limitedClaim(): BetterSqlite3.Statement {
+    return (this.limitedClaimStatement ??= this.sqlite.prepare(
+      `UPDATE ${this.t.runs}
+          SET status = 'running', worker_id = ?, started_at = ?, attempt_number = attempt_number + 1, next_retry_at = NULL
+        WHERE id IN (
+          SELECT id FROM (
+            SELECT * FROM (
+              SELECT id, priority, scheduled_at, created_at FROM ${this.t.runs}
+               WHERE status = 'pending' AND queue = ? AND scheduled_at <= ?
+                 AND job_type_id NOT IN (SELECT job_type_id FROM ${this.t.definitions} ${this.unclaimable})
+                 AND (? IS NULL OR job_type_id IN (SELECT value FROM json_each(?)))
+               ORDER BY priority DESC, scheduled_at, created_at
+               LIMIT ?)
+            UNION ALL
+            SELECT id, priority, scheduled_at, created_at FROM (${limitedCandidates(this.t, '? - d.rate_period_ms')}) AS w
+             WHERE (w.cl IS NULL OR w.busy + w.cn <= w.cl) AND (w.rl IS NULL OR w.recent + w.rn <= w.rl))
+           ORDER BY priority DESC, scheduled_at, created_at
+           LIMIT ?)
+        RETURNING ${CLAIM_RETURNING}`,
+    ));
+  }
+
+  private limitedClaimStatement: BetterSqlite3.Statement | undefined;
 
   /**
    * Inside a write: one prepared UPDATE per completion (measured faster in SQLite than one

@@ -15,6 +15,7 @@ import { describeCleanup } from './cleanup.js';
 import { describeTime } from './time.js';
 import { describeConcurrency } from './concurrency.js';
 import { describeAppTransactions } from './app-transactions.js';
+import { describeLimits } from './limits.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -74,5 +75,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeTime(ctx);
     describeConcurrency(ctx);
     describeAppTransactions(ctx);
+    describeLimits(ctx);
   });
 }

@@ -1,0 +1,40 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { tablePrefixOf } from '../migration-helpers.js';
+
+/**
+ * Concurrency and rate limits per job type (issue 10). The limits live on the definition; each run
+ * of a limited job carries its key ('' when the limit has none). The indexes are partial: runs of
+ * jobs without limits have NULL keys, so they are in none of them and pay nothing.
+ */
+export class ZapJobsConcurrencyAndRateLimits1764633700000 implements MigrationInterface {
+  name = 'ZapJobsConcurrencyAndRateLimits1764633700000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const p = tablePrefixOf(queryRunner);
+    await queryRunner.query(`ALTER TABLE "${p}definitions" ADD COLUMN concurrency_limit INTEGER`);
+    await queryRunner.query(`ALTER TABLE "${p}definitions" ADD COLUMN rate_limit INTEGER`);
+    await queryRunner.query(`ALTER TABLE "${p}definitions" ADD COLUMN rate_period_ms INTEGER`);
+    await queryRunner.query(`ALTER TABLE "${p}runs" ADD COLUMN concurrency_key TEXT`);
+    await queryRunner.query(`ALTER TABLE "${p}runs" ADD COLUMN rate_key TEXT`);
+    // Running runs per (job, key): what a concurrency limit counts.
+    await queryRunner.query(
+      `CREATE INDEX "${p}runs_limit_running" ON "${p}runs" (job_type_id, concurrency_key) WHERE status = 'running' AND concurrency_key IS NOT NULL`,
+    );
+    // Starts per (job, key) by time: the sliding log a rate limit counts.
+    await queryRunner.query(`CREATE INDEX "${p}runs_rate_log" ON "${p}runs" (job_type_id, rate_key, started_at) WHERE rate_key IS NOT NULL`);
+    // Pending runs of limited jobs, for the limited claim.
+    await queryRunner.query(
+      `CREATE INDEX "${p}runs_limit_pending" ON "${p}runs" (job_type_id, queue, priority DESC, scheduled_at, created_at)
+        WHERE status = 'pending' AND (concurrency_key IS NOT NULL OR rate_key IS NOT NULL)`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const p = tablePrefixOf(queryRunner);
+    for (const index of ['runs_limit_pending', 'runs_rate_log', 'runs_limit_running']) await queryRunner.query(`DROP INDEX "${p}${index}"`);
+    for (const column of ['rate_key', 'concurrency_key']) await queryRunner.query(`ALTER TABLE "${p}runs" DROP COLUMN ${column}`);
+    for (const column of ['rate_period_ms', 'rate_limit', 'concurrency_limit']) {
+      await queryRunner.query(`ALTER TABLE "${p}definitions" DROP COLUMN ${column}`);
+    }
+  }
+}
