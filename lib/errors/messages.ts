@@ -70,6 +70,15 @@ export const messages = {
   databaseFileGone: (file: string) =>
     `The SQLite database file '${file}' was deleted or replaced while open: nothing more is written to it, ` +
     `since other processes could not see it and it would be lost at exit. Restore the file or restart the process.`,
+  uniqueNotObject: (field: string, value: unknown) =>
+    `${field}: expected an object such as { key: 'order-42', for: '1h' } (or true, or false); got ${shownValue(value)}`,
+  uniqueBadKey: (field: string, value: unknown) => `${field}: expected a non-empty string; got ${shownValue(value)}`,
+  uniqueBadStates: (field: string, value: unknown, culprit?: unknown) =>
+    `${field}: expected a non-empty array of run statuses (pending, awaiting, running, completed, failed, cancelled); got ${shownValue(value)}` +
+    (culprit === undefined ? '' : `, where ${shownValue(culprit)} is not a status`),
+  uniqueBadOnConflict: (field: string, value: unknown) => `${field}: expected 'skip' or 'replace'; got ${shownValue(value)}`,
+  uniqueHolderVanished: (tries: number) =>
+    `A unique run's key stayed taken, yet no run holding it was found, ${tries} times in a row; nothing was stored. Try again.`,
   leaseLost: (runId: string, attempt: number) =>
     `the worker lost its hold on attempt ${attempt} of run ${runId} (the run was recovered); this attempt's outcome is not recorded`,
 };

@@ -44,6 +44,10 @@ export interface JobRun<Input = unknown, Output = unknown> {
   /** For a continuation: when it runs, and whether the parent's output becomes its input. */
   continueOn: ContinueCondition | null;
   passParentOutput: boolean;
+  /** For a unique run: the stored key (a SHA-256, hex, of job id, key or input, and window bucket). */
+  uniqueKey: string | null;
+  /** For a unique run: the statuses in which it holds its key. */
+  uniqueStates: JobRunStatus[] | null;
 }
 
 /** One row per job type: what `@Job()` declared, plus the schedule's runtime state. */

@@ -3,6 +3,7 @@ import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, Sche
 import type { Dialect } from './sql/dialect.js';
 import type { Row } from './sql/executor.js';
 import type { ClaimedRun } from './job-storage.types.js';
+import { statusesOf } from './unique.js';
 
 /**
  * Raw rows (snake_case) to the run model, for both backends: SQLite gives epoch-ms integers and
@@ -32,7 +33,7 @@ export function selectLists(d: Dialect): { run: string; definition: string; log:
     run: cols(
       `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
        started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
-       correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output`.trim(),
+       correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output, unique_key, unique_states`.trim(),
       ['input_json', 'output_json', 'progress_json'],
     ),
     definition: cols(
@@ -76,6 +77,8 @@ export function rowToRun(row: Row): JobRun {
     nextRetryAt: date(row.next_retry_at),
     continueOn: (row.continue_on as ContinueCondition | null) ?? null,
     passParentOutput: flag(row.pass_parent_output),
+    uniqueKey: str(row.unique_key),
+    uniqueStates: statusesOf(num(row.unique_states)),
   };
 }
 

@@ -14,6 +14,7 @@ import { describeSchedules } from './schedules.js';
 import { describeCleanup } from './cleanup.js';
 import { describeTime } from './time.js';
 import { describeConcurrency } from './concurrency.js';
+import { describeUnique } from './unique.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -69,5 +70,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeCleanup(ctx);
     describeTime(ctx);
     describeConcurrency(ctx);
+    describeUnique(ctx);
   });
 }
