@@ -5,7 +5,7 @@
  */
 export const JOB_OPTION_KEYS: readonly string[] = [
   'id', 'queue', 'displayName', 'description', 'tags', 'priority', 'input', 'defaultInput', 'timeout', 'maxRetries',
-  'retryPolicy', 'cron', 'timezone', 'interval', 'misfire', 'preventOverlap', 'enabled',
+  'retryPolicy', 'cron', 'timezone', 'interval', 'misfire', 'preventOverlap', 'enabled', 'unique',
 ];
 
 export const RETRY_POLICY_KEYS: readonly string[] = ['initialDelay', 'multiplier', 'maxDelay', 'jitter'];

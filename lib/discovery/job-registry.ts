@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
 import type { JobHandler } from '../interfaces/job-context.interface.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
+import type { UniqueOptions } from '../interfaces/enqueue-options.interface.js';
 import type { ResolvedRetryPolicy } from '../options/resolved-options.js';
 import type { ScheduleSpec } from '../scheduler/next-tick.js';
 
@@ -18,6 +19,8 @@ export interface RegisteredJob {
   maxRetries: number;
   retryPolicy: ResolvedRetryPolicy;
   schedule: ScheduleSpec & { misfire: 'once' | 'skip'; preventOverlap: boolean };
+  /** The job's default `unique` for enqueue() and trigger() (checked at discovery), or none. */
+  unique?: UniqueOptions | true;
 }
 
 /** job id -> handler, filled once at bootstrap by the explorer. */

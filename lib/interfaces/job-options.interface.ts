@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { Duration } from '../util/duration.js';
 import type { RetryPolicy } from '../options/zapjobs-options.interface.js';
+import type { UniqueOptions } from './enqueue-options.interface.js';
 
 /** What `@Job()` declares about a handler class. Durations take milliseconds or strings like '30s'. */
 export interface JobOptions<Input = unknown> {
@@ -42,4 +43,10 @@ export interface JobOptions<Input = unknown> {
    * out, a `JobScheduler.setEnabled()` made at run time stands across restarts.
    */
   enabled?: boolean;
+  /**
+   * Deduplicates every enqueue() and trigger() of this job (see UniqueOptions; `true` is `{}`: one
+   * run per distinct input). An enqueue's own `unique` fields win; `unique: false` there turns it
+   * off. Not applied to schedule ticks (see preventOverlap) or continuations. @default none
+   */
+  unique?: UniqueOptions | boolean;
 }
