@@ -16,6 +16,7 @@ import type { ResolvedZapJobsOptions } from '../../lib/options/resolved-options.
 import { SqliteJobStorage } from '../../lib/storage/sqlite/sqlite-job-storage.js';
 import { ZAPJOBS_OPTIONS } from '../../lib/zapjobs.constants.js';
 import { ZapJobsInitialSchema1732838400000 } from '../../lib/migrations/sqlite/1732838400000-initial-schema.js';
+import { SQLITE_MIGRATIONS } from '../../lib/migrations/sqlite/sqlite-migration-runner.js';
 import { tempDir } from '../helpers/temp-db.js';
 import {
   AnotherSendEmailJob, BadCronJob, NightlyReportJob, NoHandleJob, SendEmailJob,
@@ -316,7 +317,7 @@ describe('restart on the same file', () => {
       await first.close();
       apps.splice(apps.indexOf(first), 1);
       const migrationsBefore = query(database, 'SELECT * FROM zj_migrations');
-      expect(migrationsBefore).toHaveLength(1);
+      expect(migrationsBefore).toHaveLength(SQLITE_MIGRATIONS.length);
 
       const second = await boot([ZapJobsModule.forRoot({ database, ...RUNTIME_OFF }), JobsFeatureModule]);
       expect(up).toHaveBeenCalledTimes(1);
