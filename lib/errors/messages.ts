@@ -76,6 +76,13 @@ export const messages = {
   uniqueBadStates: (field: string, value: unknown, culprit?: unknown) =>
     `${field}: expected a non-empty array of run statuses (pending, awaiting, running, completed, failed, cancelled); got ${shownValue(value)}` +
     (culprit === undefined ? '' : `, where ${shownValue(culprit)} is not a status`),
+  uniqueStatesMissing: (field: string, value: unknown) =>
+    `${field}: must include 'pending' and 'running' (a run moves between them by itself, on claims and retries), ` +
+    `and may add 'awaiting', 'completed', 'failed', 'cancelled'; got ${shownValue(value)}`,
+  uniqueContinuation: (field: string) => `${field}: a continuation (status 'awaiting') cannot be unique`,
+  uniqueKeyHeldOnRetry: (runId: string) =>
+    `Run '${runId}' cannot be retried now: another run holds its unique key (in one of the statuses it counts). ` +
+    `Retry it once that run has finished, or enqueue a new one.`,
   uniqueBadOnConflict: (field: string, value: unknown) => `${field}: expected 'skip' or 'replace'; got ${shownValue(value)}`,
   uniqueHolderVanished: (tries: number) =>
     `A unique run's key stayed taken, yet no run holding it was found, ${tries} times in a row; nothing was stored. Try again.`,

@@ -36,6 +36,9 @@ export const DEFAULT_UNIQUE_STATES: readonly JobRunStatus[] = [JobRunStatus.Pend
 export const UNIQUE_HELD = `unique_key IS NOT NULL AND (unique_states & CASE status WHEN 'pending' THEN 1 WHEN 'running' THEN 2
   WHEN 'completed' THEN 4 WHEN 'failed' THEN 8 WHEN 'cancelled' THEN 16 WHEN 'awaiting' THEN 32 ELSE 0 END) <> 0`;
 
+/** Statuses `states` must hold: pending and running (see checkUnique). */
+const REQUIRED_BITS = UNIQUE_STATUS_BITS[JobRunStatus.Pending] | UNIQUE_STATUS_BITS[JobRunStatus.Running];
+
 export const UNIQUE_OPTION_KEYS: readonly string[] = ['key', 'for', 'states', 'onConflict'];
 
 /** `unique` once checked: the window in ms, the statuses as a bitmask. */
@@ -82,6 +85,10 @@ export function checkUnique(
       if (bit === undefined) throw fail(messages.uniqueBadStates(`${field}.states`, states, status));
       bits |= bit;
     }
+    // A run goes between pending and running by itself (claims, retries, recovery, shutdown): were
+    // one counted and not the other, a run coming back could meet another holder of its key, and
+    // a worker's write would fail. With both counted, a run never enters the index by itself.
+    if ((bits & REQUIRED_BITS) !== REQUIRED_BITS) throw fail(messages.uniqueStatesMissing(`${field}.states`, states));
   } else {
     for (const status of DEFAULT_UNIQUE_STATES) bits |= UNIQUE_STATUS_BITS[status];
   }

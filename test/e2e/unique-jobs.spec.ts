@@ -168,6 +168,7 @@ describeEachBackend('unique jobs', (backend) => {
     ['an empty key', { key: '' }, InvalidPayloadError, 'unique.key'],
     ['a bad window', { for: 'tomorrow' }, InvalidDurationError, 'unique.for'],
     ['an unknown state', { states: ['queued'] }, InvalidPayloadError, 'unique.states'],
+    ['states without pending', { states: ['running', 'completed'] }, InvalidPayloadError, "unique.states: must include 'pending' and 'running'"],
     ['a bad onConflict', { onConflict: 'update' }, InvalidPayloadError, 'unique.onConflict'],
   ])('enqueue with %s fails naming the field and stores nothing', async (_what, unique, type, message) => {
     const { jobs } = await boot();

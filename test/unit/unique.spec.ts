@@ -10,8 +10,8 @@ describe('unique options', () => {
 
   it('checkUnique fills the defaults; true is {}; false and undefined are none', () => {
     expect(checkUnique(true)).toEqual({ key: undefined, windowMs: undefined, states: 1 | 2 | 32, onConflict: 'skip' });
-    expect(checkUnique({ key: 'k', for: '1h', states: ['completed'], onConflict: 'replace' })).toEqual({
-      key: 'k', windowMs: 3_600_000, states: 4, onConflict: 'replace',
+    expect(checkUnique({ key: 'k', for: '1h', states: ['running', 'pending', 'completed'], onConflict: 'replace' })).toEqual({
+      key: 'k', windowMs: 3_600_000, states: 7, onConflict: 'replace',
     });
     expect(checkUnique(false)).toBeUndefined();
     expect(checkUnique(undefined)).toBeUndefined();
@@ -22,6 +22,7 @@ describe('unique options', () => {
     expect(() => checkUnique({ keys: 'a' })).toThrow("unique: unknown key 'keys'");
     expect(() => checkUnique({ for: '0s' })).toThrow(InvalidDurationError);
     expect(() => checkUnique([])).toThrow(InvalidPayloadError);
+    expect(() => checkUnique({ states: ['pending'] })).toThrow("unique.states: must include 'pending' and 'running'");
   });
 
   it("mergeUnique: the enqueue's fields win over the job's; false turns it off; true takes the job's", () => {

@@ -196,6 +196,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     const now = this.clock.now();
     const unique: Array<UniqueColumns | undefined> = runs.map((run, i) => {
       const checked = checkUnique(run.unique);
+      // Awaiting becomes pending when the parent finishes, in the worker's transaction: it must never meet a holder there.
+      if (checked && run.status === JobRunStatus.Awaiting) throw new InvalidPayloadError(messages.uniqueContinuation('unique'));
       return checked && uniqueColumns(checked, rows[i][1] as string, rows[i][6] as string | null, now);
     });
     try {
@@ -314,7 +316,13 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
     const at = scheduledAt?.getTime() ?? this.clock.now();
     if (!Number.isFinite(at)) throw new InvalidPayloadError(`scheduledAt: expected a valid Date, got ${String(scheduledAt)}`);
-    await this.exec.transaction(() => tx.requeueRun(this, runId, at));
+    try {
+      await this.exec.transaction(() => tx.requeueRun(this, runId, at));
+    } catch (error) {
+      // A unique run that left its counted states (failed, cancelled) may have been replaced by another holder of its key.
+      if (this.d.isUniqueViolation(error)) throw new InvalidRunStateError(messages.uniqueKeyHeldOnRetry(runId));
+      throw error;
+    }
   }
 
   // ----- logs -----

@@ -85,12 +85,30 @@ export function describeUnique(ctx: ContractContext): void {
       await runToCompletion(first);
       expect(await storage.enqueueDetailed({ jobTypeId: 'job', unique: { key: 'k', states } })).toEqual({ runId: first, created: false, replaced: false });
       expect((await storage.getRun(first))!.uniqueStates).toEqual([JobRunStatus.Pending, JobRunStatus.Running, JobRunStatus.Completed]);
+    });
 
-      // A run counted only while pending frees its key as soon as it is claimed.
-      const pendingOnly = await storage.enqueue({ jobTypeId: 'other', unique: { key: 'p', states: ['pending'] } });
-      await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 });
-      expect(await statusOf(pendingOnly)).toBe(JobRunStatus.Running);
-      expect(await storage.enqueue({ jobTypeId: 'other', unique: { key: 'p', states: ['pending'] } })).not.toBe(pendingOnly);
+    it('retrying a failed unique run whose key another run now holds fails clearly and changes nothing', async () => {
+      const first = await storage.enqueue({ jobTypeId: 'job', unique: { key: 'k' } });
+      await storage.cancelRun(first);
+      const second = await storage.enqueue({ jobTypeId: 'job', unique: { key: 'k' } });
+
+      const error = await storage.requeueRun(first).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidRunStateError);
+      expect((error as Error).message).toContain('another run holds its unique key');
+      expect(await statusOf(first)).toBe(JobRunStatus.Cancelled);
+
+      await runToCompletion(second);
+      await storage.requeueRun(first);
+      expect(await statusOf(first)).toBe(JobRunStatus.Pending);
+      expect(await storage.enqueue({ jobTypeId: 'job', unique: { key: 'k' } })).toBe(first);
+    });
+
+    it('a continuation (status awaiting) cannot be unique', async () => {
+      const parent = await storage.enqueue({ jobTypeId: 'job' });
+      await expect(
+        storage.enqueue({ jobTypeId: 'job', parentRunId: parent, status: JobRunStatus.Awaiting, continueOn: 'success', unique: { key: 'k' } }),
+      ).rejects.toThrow("unique: a continuation (status 'awaiting') cannot be unique");
+      expect(await totalRuns()).toBe(1);
     });
 
     it("onConflict 'replace' gives a pending holder the new input and time; a running holder is left as it is", async () => {
@@ -176,6 +194,7 @@ export function describeUnique(ctx: ContractContext): void {
       ['an empty key', { key: '' }, 'unique.key: expected a non-empty string'],
       ['empty states', { states: [] }, 'unique.states: expected a non-empty array'],
       ['an unknown state', { states: ['pending', 'done'] }, '"done" is not a status'],
+      ['states without running', { states: ['pending', 'completed'] }, "unique.states: must include 'pending' and 'running'"],
       ['a bad onConflict', { onConflict: 'overwrite' }, `unique.onConflict: expected 'skip' or 'replace'; got "overwrite"`],
     ])('unique with %s throws InvalidPayloadError naming the field, storing nothing', async (_what, unique, message) => {
       const error = await storage.enqueue({ jobTypeId: 'job', unique: unique as never }).catch((e: unknown) => e);
