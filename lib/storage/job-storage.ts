@@ -26,7 +26,10 @@ export abstract class JobStorage {
   abstract updateSchedule(jobTypeId: string, schedule: ScheduleUpdate): Promise<void>;
 
   // ----- runs -----
-  /** Inserts a pending run and returns its id. Throws UnknownJobError or InvalidPayloadError, storing nothing. */
+  /**
+   * Inserts a pending run and returns its id. Throws UnknownJobError or InvalidPayloadError, storing
+   * nothing. A unique run (`unique`) whose key another run holds stores nothing and returns the holder's id.
+   */
   abstract enqueue(run: NewJobRun): Promise<string>;
   /**
    * Inserts many runs in one transaction: all of them, or none when one is invalid. Items are

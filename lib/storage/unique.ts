@@ -131,10 +131,20 @@ export function canonicalJson(value: unknown): string {
  * fits the index; the job id is part of it, so two jobs never share a key.
  */
 export function uniqueColumns(unique: CheckedUnique, jobTypeId: string, inputJson: string | null, now: number): UniqueColumns {
-  const subject = unique.key !== undefined ? ['key', unique.key] : ['input', canonicalJson(inputJson === null ? null : JSON.parse(inputJson))];
+  const subject = unique.key !== undefined ? ['key', unique.key] : ['input', canonicalJson(parsedInput(inputJson))];
   const window = unique.windowMs === undefined ? [] : [unique.windowMs, Math.floor(now / unique.windowMs)];
   const key = createHash('sha256').update(JSON.stringify([jobTypeId, ...subject, ...window])).digest('hex');
   return { key, states: unique.states, onConflict: unique.onConflict };
+}
+
+/** Input given already serialised (NewJobRun.inputJson) is not checked otherwise: a default key needs it to be JSON. */
+function parsedInput(inputJson: string | null): unknown {
+  if (inputJson === null) return null;
+  try {
+    return JSON.parse(inputJson);
+  } catch (error) {
+    throw new InvalidPayloadError(messages.notJson('inputJson (for the default unique key)', (error as Error).message), { cause: error });
+  }
 }
 
 /** unique_states as the statuses it holds (null for a run without a key). */

@@ -14,8 +14,7 @@ import type {
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
 import { jobTypeOf, runRow, type RunDefaults } from '../run-row.js';
 import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
-import { checkUnique, uniqueColumns, type UniqueColumns } from '../unique.js';
-import { insertWithUnique } from './unique-insert.js';
+import { insertWithUnique, uniqueOf } from './unique-insert.js';
 import type { Dialect } from './dialect.js';
 import type { SqlExecutor, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
@@ -193,13 +192,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
    */
   private async storeUnique(runs: readonly NewJobRun[]): Promise<EnqueueResult[]> {
     const rows = await this.prepareRuns(runs);
-    const now = this.clock.now();
-    const unique: Array<UniqueColumns | undefined> = runs.map((run, i) => {
-      const checked = checkUnique(run.unique);
-      // Awaiting becomes pending when the parent finishes, in the worker's transaction: it must never meet a holder there.
-      if (checked && run.status === JobRunStatus.Awaiting) throw new InvalidPayloadError(messages.uniqueContinuation('unique'));
-      return checked && uniqueColumns(checked, rows[i][1] as string, rows[i][6] as string | null, now);
-    });
+    const unique = uniqueOf(runs, rows, this.clock.now());
     try {
       return await this.exec.transaction(() => insertWithUnique(this, rows, unique));
     } catch (error) {

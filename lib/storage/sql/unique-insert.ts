@@ -1,18 +1,34 @@
-import { InvalidRunStateError } from '../../errors/errors.js';
+import { InvalidPayloadError, InvalidRunStateError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
 import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
 import { JobRunStatus } from '../../model/statuses.js';
+import type { NewJobRun } from '../job-storage.types.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
-import { UNIQUE_HELD, type UniqueColumns } from '../unique.js';
+import { checkUnique, UNIQUE_HELD, uniqueColumns, type UniqueColumns } from '../unique.js';
 import { rows, type TxBody } from './executor.js';
 import type { SqlContext } from './transitions.js';
 
 const at = (column: (typeof RUN_INSERT_COLUMNS)[number]) => RUN_INSERT_COLUMNS.indexOf(column);
 const ID = at('id');
+const JOB = at('job_type_id');
 const STATUS = at('status');
 const QUEUE = at('queue');
 const INPUT = at('input_json');
 const SCHEDULED = at('scheduled_at');
+
+/**
+ * The unique columns of each run (undefined for a run without `unique`), from its prepared row
+ * (see runRow): checked before anything is written, so bad options store nothing.
+ */
+export function uniqueOf(runs: readonly NewJobRun[], prepared: unknown[][], now: number): Array<UniqueColumns | undefined> {
+  return runs.map((run, i) => {
+    const checked = checkUnique(run.unique);
+    if (!checked) return undefined;
+    // Awaiting becomes pending when the parent finishes, in a worker's transaction: it must never meet a holder there.
+    if (run.status === JobRunStatus.Awaiting) throw new InvalidPayloadError(messages.uniqueContinuation('unique'));
+    return uniqueColumns(checked, prepared[i][JOB] as string, prepared[i][INPUT] as string | null, now);
+  });
+}
 
 /** A key's holder can leave the counted states between our insert and our read (PostgreSQL): try again, this often. */
 const TRIES = 5;

@@ -203,6 +203,11 @@ export function describeUnique(ctx: ContractContext): void {
       expect(await totalRuns()).toBe(0);
     });
 
+    it('inputJson that is not JSON cannot get a default key', async () => {
+      await expect(storage.enqueue({ jobTypeId: 'job', inputJson: '{oops', unique: true })).rejects.toThrow(InvalidPayloadError);
+      expect(await totalRuns()).toBe(0);
+    });
+
     it.each([['0', 0], ['a word', 'soon'], ['negative', -5]])('unique.for of %s throws InvalidDurationError naming unique.for', async (_what, window) => {
       const error = await storage.enqueue({ jobTypeId: 'job', unique: { for: window } }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidDurationError);
