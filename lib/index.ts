@@ -7,7 +7,9 @@ export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy } from './options/
 export { Job } from './decorators/job.decorator.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
 export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
-export type { EnqueueOptions, ContinuationOptions, ScheduleOptions, TransactionOptions } from './interfaces/enqueue-options.interface.js';
+export type {
+  EnqueueOptions, ContinuationOptions, ScheduleOptions, TransactionOptions, UniqueOptions, UniqueOnConflict, EnqueueResult,
+} from './interfaces/enqueue-options.interface.js';
 export type { EnqueueItem, JobClass, JobInput, JobOutput, JobRef, JobRunOf } from './interfaces/job-types.interface.js';
 export { JobScheduler } from './client/job-scheduler.js';
 export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './events/zapjobs-events.js';

@@ -7,7 +7,7 @@ import { limitKeys } from '../discovery/job-limits.js';
 import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
-import type { ContinuationOptions, EnqueueOptions, ScheduleOptions, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
+import type { ContinuationOptions, EnqueueOptions, EnqueueResult, ScheduleOptions, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
 import type {
   ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
 } from '../interfaces/job-types.interface.js';
@@ -15,6 +15,7 @@ import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
 import type { NewJobRun } from '../storage/job-storage.types.js';
+import { mergeUnique } from '../storage/unique.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
 import { Clock } from '../util/clock.js';
@@ -55,20 +56,32 @@ export class JobScheduler implements OnApplicationShutdown {
   /**
    * Enqueues one run; returns its id. Invalid input is rejected and nothing is stored. With
    * `{ manager }` (TransactionOptions) the run is inserted through the application's open
-   * transaction, and exists only if it commits.
+   * transaction, and exists only if it commits. A unique run whose key is held returns the
+   * holder's id (see enqueueDetailed to tell the two apart).
    */
   async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
     if (options.manager !== undefined) return (await this.enqueueInTransaction([run], options.manager))[0];
+    if (run.unique !== undefined) return (await this.storeDetailed([run]))[0].runId;
     const id = await this.storage.enqueue(run);
     this.enqueued(id, run);
     return id;
   }
 
   /**
+   * enqueue(), telling what happened: `{ runId, created, replaced }`. `created` is false when a
+   * unique run's key was held: `runId` is then the holder's, and `replaced` says whether
+   * onConflict 'replace' gave it this input and time. The 'enqueued' event fires only when created.
+   */
+  async enqueueDetailed<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
+    return (await this.storeDetailed([await this.prepare(job, input, options)]))[0];
+  }
+
+  /**
    * Enqueues many runs in one transaction: all of them, or none if one is invalid. Each item's
    * input is typed by its job class, as in enqueue(). With `{ manager }`, the transaction is the
-   * application's (see TransactionOptions): one manager for the whole batch.
+   * application's (see TransactionOptions): one manager for the whole batch. Items are taken in
+   * order: a unique item whose key an earlier item (or a stored run) holds gets that run's id.
    */
   async enqueueMany<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
@@ -78,10 +91,26 @@ export class JobScheduler implements OnApplicationShutdown {
     if (Array.isArray(list)) list.forEach((item, i) => noManagerIn(item?.options, `enqueueMany: items[${i}].options`));
     const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
     if (options.manager !== undefined) return this.enqueueInTransaction(runs, options.manager);
+    if (runs.some((run) => run.unique !== undefined)) return (await this.storeDetailed(runs)).map((result) => result.runId);
     const ids = await this.storage.enqueueMany(runs);
     ids.forEach((id, i) => this.enqueued(id, runs[i], false));
     this.workers.notify();
     return ids;
+  }
+
+  /** enqueueMany(), with an EnqueueResult per item (see enqueueDetailed). */
+  async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<EnqueueResult[]> {
+    const list = items as readonly EnqueueItem[];
+    return this.storeDetailed(await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {}))));
+  }
+
+  private async storeDetailed(runs: NewJobRun[]): Promise<EnqueueResult[]> {
+    const results = await this.storage.enqueueManyDetailed(runs);
+    results.forEach((result, i) => {
+      if (result.created) this.enqueued(result.runId, runs[i], false);
+    });
+    if (results.some((result) => result.created || result.replaced)) this.workers.notify();
+    return results;
   }
 
   /** Runs a job now, with its default input. */
@@ -127,6 +156,8 @@ export class JobScheduler implements OnApplicationShutdown {
     const continuation: ContinuationOptions = options;
     noManagerIn(continuation, 'continueWith: options');
     const run = await this.prepare(job, input, continuation);
+    // A continuation is bound to its parent: deduplicating it against other runs has no meaning.
+    delete run.unique;
     run.parentRunId = parentRunId;
     run.status = JobRunStatus.Awaiting;
     run.triggerType = JobTriggerType.Continuation;
@@ -190,6 +221,10 @@ export class JobScheduler implements OnApplicationShutdown {
    * commit (PostgreSQL also delivers the insert's NOTIFY only then); after a rollback, nothing.
    */
   private async enqueueInTransaction(runs: NewJobRun[], manager: NonNullable<TransactionOptions['manager']>): Promise<string[]> {
+    // Not combined yet: the application's transaction inserts with the plain statement, which knows no unique key.
+    if (runs.some((run) => run.unique !== undefined)) {
+      throw new InvalidPayloadError(`unique: not supported together with { manager } yet; enqueue the unique run outside the transaction`);
+    }
     const ids = await this.storage.enqueueInTransaction(runs, manager);
     // Registered before the caller's await resumes, so before it can commit.
     this.afterCommit.add(manager.queryRunner!, () => {
@@ -245,6 +280,8 @@ export class JobScheduler implements OnApplicationShutdown {
       correlationId: options.correlationId ?? null,
       maxRetries: options.maxRetries ?? null,
       triggerType: JobTriggerType.Manual,
+      // Checked (and keyed) by the storage, before anything is written.
+      ...withUnique(mergeUnique(registered?.unique, options.unique)),
     };
   }
 
@@ -260,3 +297,5 @@ function noManagerIn(options: unknown, where: string): void {
     throw new InvalidPayloadError(`${where}: 'manager' is not an option here; give it as enqueue(job, input, { manager }) or enqueueMany(items, { manager })`);
   }
 }
+/** `{ unique }` when there is one, `{}` otherwise, so that runs without it carry no such field. */
+const withUnique = (unique: unknown): Pick<NewJobRun, 'unique'> => (unique === undefined ? {} : { unique: unique as NewJobRun['unique'] });

@@ -6,6 +6,7 @@ import { messages } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
 import type { JobHandler } from '../interfaces/job-context.interface.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
+import { checkUnique } from '../storage/unique.js';
 import { parseDuration } from '../util/duration.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { JobMetadataAccessor } from './job-metadata.accessor.js';
@@ -95,6 +96,8 @@ export class JobExplorer {
     if (options.maxRetries !== undefined && (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)) {
       throw new InvalidJobHandlerError(messages.badMaxRetries(field('maxRetries'), options.maxRetries));
     }
+    // Checked here so that a bad default fails start-up, not the first enqueue.
+    checkUnique(options.unique, field('unique'), (message) => new InvalidJobHandlerError(message));
     return {
       id: options.id,
       options,
@@ -113,6 +116,7 @@ export class JobExplorer {
       },
       schedule,
       limits: resolveJobLimits(options, `@Job({ id: '${options.id}' }) on ${className}`),
+      unique: options.unique === false ? undefined : options.unique,
     };
   }
 }

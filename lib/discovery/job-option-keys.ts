@@ -6,7 +6,7 @@
 export const JOB_OPTION_KEYS: readonly string[] = [
   'id', 'queue', 'displayName', 'description', 'tags', 'priority', 'input', 'defaultInput', 'timeout', 'maxRetries',
   'retryPolicy', 'cron', 'timezone', 'interval', 'misfire', 'preventOverlap', 'enabled',
-  'concurrency', 'rateLimit',
+  'concurrency', 'rateLimit', 'unique',
 ];
 
 export const CONCURRENCY_KEYS: readonly string[] = ['limit', 'key'];

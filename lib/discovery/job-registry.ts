@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
 import type { JobHandler } from '../interfaces/job-context.interface.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
+import type { UniqueOptions } from '../interfaces/enqueue-options.interface.js';
 import type { ResolvedRetryPolicy } from '../options/resolved-options.js';
 import type { ScheduleSpec } from '../scheduler/next-tick.js';
 import type { JobLimits } from './job-limits.js';
@@ -21,6 +22,8 @@ export interface RegisteredJob {
   schedule: ScheduleSpec & { misfire: 'once' | 'skip'; preventOverlap: boolean };
   /** Concurrency and rate limits across processes (null: none). */
   limits: JobLimits;
+  /** The job's default `unique` for enqueue() and trigger() (checked at discovery), or none. */
+  unique?: UniqueOptions | true;
 }
 
 /** job id -> handler, filled once at bootstrap by the explorer. */

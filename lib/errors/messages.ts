@@ -98,6 +98,22 @@ export const messages = {
   appTransactionHoldsLock: (ms: number) =>
     `database is locked: a transaction of your application on this SQLite file has been open in this process for over ` +
     `busyTimeout (${ms} ms). Inside such a transaction, enqueue with { manager }; keep those transactions short.`,
+  uniqueNotObject: (field: string, value: unknown) =>
+    `${field}: expected an object such as { key: 'order-42', for: '1h' } (or true, or false); got ${shownValue(value)}`,
+  uniqueBadKey: (field: string, value: unknown) => `${field}: expected a non-empty string; got ${shownValue(value)}`,
+  uniqueBadStates: (field: string, value: unknown, culprit?: unknown) =>
+    `${field}: expected a non-empty array of run statuses (pending, awaiting, running, completed, failed, cancelled); got ${shownValue(value)}` +
+    (culprit === undefined ? '' : `, where ${shownValue(culprit)} is not a status`),
+  uniqueStatesMissing: (field: string, value: unknown) =>
+    `${field}: must include 'pending' and 'running' (a run moves between them by itself, on claims and retries), ` +
+    `and may add 'awaiting', 'completed', 'failed', 'cancelled'; got ${shownValue(value)}`,
+  uniqueContinuation: (field: string) => `${field}: a continuation (status 'awaiting') cannot be unique`,
+  uniqueKeyHeldOnRetry: (runId: string) =>
+    `Run '${runId}' cannot be retried now: another run holds its unique key (in one of the statuses it counts). ` +
+    `Retry it once that run has finished, or enqueue a new one.`,
+  uniqueBadOnConflict: (field: string, value: unknown) => `${field}: expected 'skip' or 'replace'; got ${shownValue(value)}`,
+  uniqueHolderVanished: (tries: number) =>
+    `A unique run's key stayed taken, yet no run holding it was found, ${tries} times in a row; nothing was stored. Try again.`,
   leaseLost: (runId: string, attempt: number) =>
     `the worker lost its hold on attempt ${attempt} of run ${runId} (the run was recovered); this attempt's outcome is not recorded`,
   badLimit: (field: string, value: unknown, max: number) => `${field} must be an integer from 1 to ${max}, got ${shownValue(value)}.`,

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ContinueCondition } from '../model/statuses.js';
+import type { ContinueCondition, JobRunStatus } from '../model/statuses.js';
 import type { Duration } from '../util/duration.js';
 
 /** Per-run options of `JobScheduler.enqueue()`. */
@@ -16,6 +16,52 @@ export interface EnqueueOptions {
   correlationId?: string;
   /** Retries for this run, overriding the job's. */
   maxRetries?: number;
+  /**
+   * Deduplicates: at most one run of this job holds the key in the counted states (see
+   * UniqueOptions). `true` takes the job's `@Job({ unique })` (or `{}`), `false` turns it off; the
+   * fields given here win over the job's. @default the job's `unique`, or none
+   */
+  unique?: UniqueOptions | boolean;
+}
+
+/** What a unique enqueue does when a run already holds its key. */
+export type UniqueOnConflict = 'skip' | 'replace';
+
+/**
+ * A unique (deduplicated) run: while a run of the same job holds the same key in one of the
+ * counted `states`, enqueueing another stores nothing and returns the holder's id. Enforced by a
+ * unique index in the database, so it holds across processes and hosts.
+ */
+export interface UniqueOptions {
+  /** The key. @default a SHA-256 of the input's canonical JSON (object keys sorted): equal inputs, one run */
+  key?: string;
+  /**
+   * A window: the key counts only within one fixed bucket of this length, aligned to the Unix epoch
+   * (floor(enqueue time / window)). With '1h', runs enqueued at 10:59 and 11:00 do not collide.
+   * @default none: the key counts as long as its run is in a counted state
+   */
+  for?: Duration;
+  /**
+   * The statuses in which a stored run holds its key, stored with the run. A key is free again as
+   * soon as its run moves to a status not listed.
+   * @default ['pending', 'awaiting', 'running']
+   */
+  states?: readonly `${JobRunStatus}`[];
+  /**
+   * 'skip' returns the holder's id and stores nothing; 'replace' also gives a holder that is
+   * pending (not yet running) this enqueue's input and scheduled time; a holder in another status
+   * is left as it is, as with 'skip'. @default 'skip'
+   */
+  onConflict?: UniqueOnConflict;
+}
+
+/** What `JobScheduler.enqueueDetailed()` tells: which run the call stands for, and whether it made it. */
+export interface EnqueueResult {
+  runId: string;
+  /** True when this call stored a new run; false when a run holding the unique key was found. */
+  created: boolean;
+  /** True when onConflict 'replace' gave the pending holder this call's input and scheduled time. */
+  replaced: boolean;
 }
 
 /** Enqueue through the application's own transaction: `enqueue(job, input, { manager })`, `enqueueMany(items, { manager })`. */
@@ -32,7 +78,7 @@ export interface TransactionOptions {
 }
 
 /** Options of `JobScheduler.continueWith()`. */
-export interface ContinuationOptions extends Omit<EnqueueOptions, 'delay' | 'runAt'> {
+export interface ContinuationOptions extends Omit<EnqueueOptions, 'delay' | 'runAt' | 'unique'> {
   /** When the continuation runs: after the parent completes, fails, or either. @default 'success' */
   condition?: ContinueCondition;
   /** Use the parent's output as this run's input. @default false */

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { Duration } from '../util/duration.js';
 import type { RetryPolicy } from '../options/zapjobs-options.interface.js';
+import type { UniqueOptions } from './enqueue-options.interface.js';
 
 /** A key function of a limit: runs with equal keys share the limit. Called at enqueue with the run's input. */
 export type LimitKey<Input> = (input: Input) => string;
@@ -71,4 +72,10 @@ export interface JobOptions<Input = unknown> {
   concurrency?: number | ConcurrencyLimit<Input>;
   /** Starts of this job per span of time across all processes, e.g. `{ limit: 100, per: '1m' }`. @default no limit */
   rateLimit?: RateLimit<Input>;
+  /**
+   * Deduplicates every enqueue() and trigger() of this job (see UniqueOptions; `true` is `{}`: one
+   * run per distinct input). An enqueue's own `unique` fields win; `unique: false` there turns it
+   * off. Not applied to schedule ticks (see preventOverlap) or continuations. @default none
+   */
+  unique?: UniqueOptions | boolean;
 }

@@ -48,6 +48,10 @@ export interface JobRun<Input = unknown, Output = unknown> {
   concurrencyKey: string | null;
   /** The key its job's rate limit counts it under ('' for a limit without key; null: no limit). */
   rateKey: string | null;
+  /** For a unique run: the stored key (a SHA-256, hex, of job id, key or input, and window bucket). */
+  uniqueKey: string | null;
+  /** For a unique run: the statuses in which it holds its key. */
+  uniqueStates: JobRunStatus[] | null;
 }
 
 /** One row per job type: what `@Job()` declared, plus the schedule's runtime state. */

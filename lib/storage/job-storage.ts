@@ -1,3 +1,4 @@
+import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
 import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
 import type {
@@ -25,10 +26,23 @@ export abstract class JobStorage {
   abstract updateSchedule(jobTypeId: string, schedule: ScheduleUpdate): Promise<void>;
 
   // ----- runs -----
-  /** Inserts a pending run and returns its id. Throws UnknownJobError or InvalidPayloadError, storing nothing. */
+  /**
+   * Inserts a pending run and returns its id. Throws UnknownJobError or InvalidPayloadError, storing
+   * nothing. A unique run (`unique`) whose key another run holds stores nothing and returns the holder's id.
+   */
   abstract enqueue(run: NewJobRun): Promise<string>;
-  /** Inserts many runs in one transaction: all of them, or none when one is invalid. */
+  /**
+   * Inserts many runs in one transaction: all of them, or none when one is invalid. Items are
+   * taken in order: a unique run that duplicates an earlier item gets that item's id.
+   */
   abstract enqueueMany(runs: NewJobRun[]): Promise<string[]>;
+  /**
+   * enqueue(), telling whether the run was created or, for a unique run whose key is held, found
+   * (and, with onConflict 'replace', updated).
+   */
+  abstract enqueueDetailed(run: NewJobRun): Promise<EnqueueResult>;
+  /** enqueueMany(), with an EnqueueResult per item. */
+  abstract enqueueManyDetailed(runs: NewJobRun[]): Promise<EnqueueResult[]>;
   /** Claims the next due run of a queue for a worker, or returns null. Atomic across processes. */
   abstract dequeue(queue: string, workerId: string): Promise<JobRun | null>;
   /** Due pending runs of a queue, in claim order, without claiming them. */

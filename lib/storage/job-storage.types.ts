@@ -1,3 +1,4 @@
+import type { UniqueOptions } from '../interfaces/enqueue-options.interface.js';
 import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 
 /** A definition as code declares it; fields left undefined keep their stored value on update. */
@@ -62,6 +63,8 @@ export interface NewJobRun {
   concurrencyKey?: string | null;
   /** Key of the job's rate limit for this run. Default: '' when the job has a limit, else null. */
   rateKey?: string | null;
+  /** Deduplicates on a key (see UniqueOptions); `true` is `{}`. Default: none. */
+  unique?: UniqueOptions | boolean;
 }
 
 /** Fields of a run that updateRun may change (JSON fields as JSON text). */

@@ -3,6 +3,7 @@ import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, Sche
 import type { Dialect } from './sql/dialect.js';
 import type { Row } from './sql/executor.js';
 import type { ClaimedRun } from './job-storage.types.js';
+import { statusesOf } from './unique.js';
 
 /**
  * Raw rows (snake_case) to the run model, for both backends: SQLite gives epoch-ms integers and
@@ -33,7 +34,7 @@ export function selectLists(d: Dialect): { run: string; definition: string; log:
       `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
        started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
        correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output, concurrency_key,
-       rate_key`.trim(),
+       rate_key, unique_key, unique_states`.trim(),
       ['input_json', 'output_json', 'progress_json'],
     ),
     definition: cols(
@@ -79,6 +80,8 @@ export function rowToRun(row: Row): JobRun {
     passParentOutput: flag(row.pass_parent_output),
     concurrencyKey: str(row.concurrency_key),
     rateKey: str(row.rate_key),
+    uniqueKey: str(row.unique_key),
+    uniqueStates: statusesOf(num(row.unique_states)),
   };
 }
 

@@ -191,7 +191,7 @@ describe('ZapJobsMigrations on SQLite', () => {
 
   it('creates the schema and native-typed tables; a second migrate() applies nothing', async () => {
     const { ds, migrations, resolved } = await open({ tablePrefix: 'pgm_' });
-    const all = POSTGRES_MIGRATIONS.map((Migration) => new Migration().name);
+    const all = POSTGRES_MIGRATIONS.map((Migration) => new Migration().name as string);
     expect(all[0]).toBe('ZapJobsPgInitialSchema1732838400000');
     expect(await migrations.pending()).toEqual(all);
     expect(await migrations.migrate()).toEqual(all);

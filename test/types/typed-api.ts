@@ -215,3 +215,18 @@ export class BadDigestJob implements JobHandler<SendEmailInput> {
 export class ReportJob implements JobHandler {
   handle(): void {}
 }
+
+export async function unique(jobs: JobScheduler): Promise<void> {
+  const result = await jobs.enqueueDetailed(SendEmailJob, { to: 'a@example.com', subject: 'Hi' }, {
+    unique: { key: 'k', for: '1h', states: ['pending', JobRunStatus.Running], onConflict: 'replace' },
+  });
+  assert<Equal<typeof result, Api.EnqueueResult>>();
+  expectType<string>(await jobs.enqueue(TickJob, undefined, { unique: true }));
+  expectType<Api.EnqueueResult[]>(await jobs.enqueueManyDetailed([{ job: TickJob, options: { unique: false } }]));
+  // @ts-expect-error onConflict is 'skip' or 'replace'
+  await jobs.enqueue(TickJob, undefined, { unique: { onConflict: 'merge' } });
+  // @ts-expect-error states are run statuses
+  await jobs.enqueue(TickJob, undefined, { unique: { states: ['queued'] } });
+  // @ts-expect-error enqueueDetailed checks the input as enqueue does
+  await jobs.enqueueDetailed(SendEmailJob, { to: 'a@example.com' });
+}

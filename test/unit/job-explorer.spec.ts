@@ -226,7 +226,7 @@ describe('JobExplorer', () => {
       expect(error).toBeInstanceOf(InvalidJobHandlerError);
       expect(error.message).toBe(
         "@Job({ id: 'lisbon-report' }) on LisbonReportJob: unknown key 'timeZone' (did you mean 'timezone'?); known keys: " +
-          'id, queue, displayName, description, tags, priority, input, defaultInput, timeout, maxRetries, retryPolicy, cron, timezone, interval, misfire, preventOverlap, enabled, concurrency, rateLimit',
+          'id, queue, displayName, description, tags, priority, input, defaultInput, timeout, maxRetries, retryPolicy, cron, timezone, interval, misfire, preventOverlap, enabled, concurrency, rateLimit, unique',
       );
     });
 

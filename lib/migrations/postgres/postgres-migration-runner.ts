@@ -1,10 +1,13 @@
 import type { DataSource, MigrationInterface } from 'typeorm';
 import { migrationTimestamp, type MigrationRunner } from '../migration-runner.js';
 import { ZapJobsPgInitialSchema1732838400000 } from './1732838400000-initial-schema.js';
+import { ZapJobsPgUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsPgConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
-export const POSTGRES_MIGRATIONS: Array<new () => MigrationInterface> = [ZapJobsPgInitialSchema1732838400000, ZapJobsPgConcurrencyAndRateLimits1764633700000];
+export const POSTGRES_MIGRATIONS: Array<new () => MigrationInterface> = [
+  ZapJobsPgInitialSchema1732838400000, ZapJobsPgUniqueRuns1764633600000, ZapJobsPgConcurrencyAndRateLimits1764633700000,
+];
 
 /** PostgreSQL's migrations in one transaction holding an advisory lock for the schema and prefix. */
 export class PostgresMigrationRunner implements MigrationRunner {

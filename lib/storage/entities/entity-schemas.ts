@@ -1,5 +1,7 @@
 import { EntitySchema, type EntitySchemaColumnOptions, type ValueTransformer } from 'typeorm';
 import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model/job-run.js';
+import type { JobRunStatus } from '../../model/statuses.js';
+import { bitsOf, statusesOf } from '../unique.js';
 
 /**
  * The four tables as TypeORM entities, for an application that reads them with a Repository
@@ -8,7 +10,7 @@ import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model
  * boolean, jsonb, uuid), with the run model's property names, so that a Repository reads and
  * writes the same values as JobStorage does, on both. The engine itself uses SQL, not these.
  */
-type Kind = 'text' | 'int' | 'bigint' | 'time' | 'bool' | 'json' | 'uuid';
+type Kind = 'text' | 'int' | 'bigint' | 'time' | 'bool' | 'json' | 'uuid' | 'states';
 type Spec = [property: string, column: string, kind: Kind, nullable?: boolean];
 type Backend = 'sqlite' | 'postgres';
 
@@ -24,13 +26,20 @@ const jsonText: ValueTransformer = {
   to: (value: unknown) => (value === undefined ? undefined : value === null ? null : JSON.stringify(value)),
   from: (value: string | null) => (value == null ? null : JSON.parse(value)),
 };
+/** unique_states: the bitmask as the statuses it holds. */
+const states: ValueTransformer = {
+  to: (value: JobRunStatus[] | null | undefined) => (value === undefined ? undefined : bitsOf(value)),
+  from: (value: number | null) => statusesOf(value),
+};
 /** int8 arrives from pg as a string. */
 const int8: ValueTransformer = {
   to: (value: number | null | undefined) => value,
   from: (value: string | number | null) => (value == null ? null : Number(value)),
 };
 
-const POSTGRES_TYPES = { text: 'text', int: 'integer', bigint: 'bigint', time: 'timestamptz', bool: 'boolean', json: 'jsonb', uuid: 'uuid' } as const;
+const POSTGRES_TYPES = {
+  text: 'text', int: 'integer', bigint: 'bigint', time: 'timestamptz', bool: 'boolean', json: 'jsonb', uuid: 'uuid', states: 'integer',
+} as const;
 const SQLITE_COLUMNS: Record<Kind, Partial<EntitySchemaColumnOptions>> = {
   text: { type: 'text' },
   uuid: { type: 'text' },
@@ -39,11 +48,15 @@ const SQLITE_COLUMNS: Record<Kind, Partial<EntitySchemaColumnOptions>> = {
   time: { type: 'integer', transformer: epochMs },
   bool: { type: 'integer', transformer: flag },
   json: { type: 'text', transformer: jsonText },
+  states: { type: 'integer', transformer: states },
 };
 
 function column(backend: Backend, [, name, kind, nullable]: Spec, primary: boolean): EntitySchemaColumnOptions {
   const base = { name, nullable: nullable ?? false, primary };
-  if (backend === 'postgres') return { ...base, type: POSTGRES_TYPES[kind], ...(kind === 'bigint' ? { transformer: int8 } : {}) };
+  if (backend === 'postgres') {
+    const transformer = kind === 'bigint' ? int8 : kind === 'states' ? states : undefined;
+    return { ...base, type: POSTGRES_TYPES[kind], ...(transformer ? { transformer } : {}) };
+  }
   return { ...base, ...SQLITE_COLUMNS[kind] } as EntitySchemaColumnOptions;
 }
 
@@ -67,6 +80,7 @@ const RUN: Spec[] = [
   ['parentRunId', 'parent_run_id', 'uuid', true], ['nextRetryAt', 'next_retry_at', 'time', true],
   ['continueOn', 'continue_on', 'text', true], ['passParentOutput', 'pass_parent_output', 'bool'],
   ['concurrencyKey', 'concurrency_key', 'text', true], ['rateKey', 'rate_key', 'text', true],
+  ['uniqueKey', 'unique_key', 'text', true], ['uniqueStates', 'unique_states', 'states', true],
 ];
 
 const DEFINITION: Spec[] = [

@@ -13,6 +13,8 @@ import type {
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
 import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
+import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
+import { insertWithUnique, uniqueOf } from './unique-insert.js';
 import type { Dialect } from './dialect.js';
 import type { SqlExecutor, Statement, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
@@ -189,7 +191,23 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     return rows.map((row) => row[0] as string);
   }
 
+  /**
+   * Runs of which some may be unique: checked and keyed before anything is written, then in one
+   * transaction (see insertWithUnique). Runs without `unique` never come here.
+   */
+  private async storeUnique(runs: readonly NewJobRun[]): Promise<EnqueueResult[]> {
+    const rows = await this.prepareRuns(runs);
+    const unique = uniqueOf(runs, rows, this.clock.now());
+    try {
+      return await this.exec.transaction(() => insertWithUnique(this, rows, unique));
+    } catch (error) {
+      if (this.d.isUniqueViolation(error)) throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
+      throw error;
+    }
+  }
+
   async enqueue(run: NewJobRun): Promise<string> {
+    if (isUnique(run)) return (await this.storeUnique([run]))[0].runId;
     const [id] = await this.store(await this.prepareRuns([run]));
     return id;
   }
@@ -197,7 +215,19 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   async enqueueMany(runs: NewJobRun[]): Promise<string[]> {
     if (!Array.isArray(runs)) throw new InvalidPayloadError(`runs: expected an array, got ${typeof runs}`);
     if (runs.length === 0) return [];
+    if (runs.some(isUnique)) return (await this.storeUnique(runs)).map((result) => result.runId);
     return this.store(await this.prepareRuns(runs));
+  }
+
+  async enqueueDetailed(run: NewJobRun): Promise<EnqueueResult> {
+    return (await this.enqueueManyDetailed([run]))[0];
+  }
+
+  async enqueueManyDetailed(runs: NewJobRun[]): Promise<EnqueueResult[]> {
+    if (!Array.isArray(runs)) throw new InvalidPayloadError(`runs: expected an array, got ${typeof runs}`);
+    if (runs.length === 0) return [];
+    if (runs.some(isUnique)) return this.storeUnique(runs);
+    return (await this.store(await this.prepareRuns(runs))).map((runId) => ({ runId, created: true, replaced: false }));
   }
 
   async dequeue(queue: string, workerId: string): Promise<JobRun | null> {
@@ -289,7 +319,13 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
     const at = scheduledAt?.getTime() ?? this.clock.now();
     if (!Number.isFinite(at)) throw new InvalidPayloadError(`scheduledAt: expected a valid Date, got ${String(scheduledAt)}`);
-    await this.exec.transaction(() => tx.requeueRun(this, runId, at));
+    try {
+      await this.exec.transaction(() => tx.requeueRun(this, runId, at));
+    } catch (error) {
+      // A unique run that left its counted states (failed, cancelled) may have been replaced by another holder of its key.
+      if (this.d.isUniqueViolation(error)) throw new InvalidRunStateError(messages.uniqueKeyHeldOnRetry(runId));
+      throw error;
+    }
   }
 
   // ----- logs -----
@@ -388,3 +424,6 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     }
   }
 }
+
+/** Whether a run asks to be deduplicated (anything but undefined and false: checkUnique reports a bad value). */
+const isUnique = (run: NewJobRun): boolean => run != null && run.unique !== undefined && run.unique !== false;

@@ -16,6 +16,7 @@ import { describeTime } from './time.js';
 import { describeConcurrency } from './concurrency.js';
 import { describeAppTransactions } from './app-transactions.js';
 import { describeLimits } from './limits.js';
+import { describeUnique } from './unique.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -76,5 +77,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeConcurrency(ctx);
     describeAppTransactions(ctx);
     describeLimits(ctx);
+    describeUnique(ctx);
   });
 }
