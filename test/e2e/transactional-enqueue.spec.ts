@@ -130,6 +130,7 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
     await queryRunner.startTransaction();
     let runId: string;
     let orderId: number;
+    let committedAt = 0;
     try {
       const order = await queryRunner.manager.save(Order, { item: 'book' });
       orderId = order.id;
@@ -145,11 +146,12 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
         },
         'the run was seen, started or announced before the commit',
       );
+      // Taken before COMMIT is sent: the worker may see the run before commitTransaction() returns here.
+      committedAt = Date.now();
       await queryRunner.commitTransaction();
     } finally {
       await queryRunner.release();
     }
-    const committedAt = Date.now();
 
     const run = await runIn(shop.storage, runId, [JobRunStatus.Completed], 5_000);
     expect(executions).toEqual([{ orderId, attempt: 1, at: expect.any(Number) }]);
