@@ -1,7 +1,7 @@
 import type { JobDefinition } from '../model/job-run.js';
 import { JobStorage } from './job-storage.js';
 import type {
-  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, RunCompletion, RunFailure, ScheduleTickClaim,
+  AttemptLease, AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, RunCompletion, RunFailure, ScheduleTickClaim,
 } from './job-storage.types.js';
 
 /**
@@ -30,6 +30,11 @@ export abstract class EngineStorage extends JobStorage {
   abstract releaseRuns(leases: readonly AttemptLease[]): Promise<number>;
   /** Of the given leases, those still held: the run is Running that attempt under that worker. */
   abstract stillHeld(leases: readonly AttemptLease[]): Promise<AttemptLease[]>;
+  /**
+   * Stores the lines of attempts, each only if its attempt still holds its lease (the run is
+   * Running that attempt under that worker); the others are dropped. Returns how many were stored.
+   */
+  abstract addAttemptLogs(lines: readonly AttemptLogLine[]): Promise<number>;
   /** Stores a progress report of an attempt; false (and nothing stored) when the lease is gone. */
   abstract writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean>;
   /**

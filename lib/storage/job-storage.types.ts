@@ -125,6 +125,15 @@ export interface NewJobLog {
   attemptNumber?: number | null;
 }
 
+/**
+ * A line written by an attempt the engine runs (the handler's ctx.logger, the failure line): stored
+ * only while that attempt still holds its lease, so a zombie attempt (its run recovered and claimed
+ * again meanwhile) cannot add lines to a run that moved on. Its attempt number is the lease's.
+ */
+export interface AttemptLogLine extends Omit<NewJobLog, 'attemptNumber'> {
+  lease: AttemptLease;
+}
+
 export interface HeartbeatInfo {
   hostname?: string;
   pid?: number;

@@ -1,12 +1,12 @@
 import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobLogLevel } from '../model/statuses.js';
-import type { AttemptLease, ClaimedRun, NewJobLog, RunFailure } from '../storage/job-storage.types.js';
+import type { AttemptLease, AttemptLogLine, ClaimedRun, RunFailure } from '../storage/job-storage.types.js';
 import { maxAttempts, nextAttempt } from './next-attempt.js';
 
 /** What a failed attempt records: the failure under its lease, and the error line in its logs. */
 export interface AttemptFailure {
   failure: RunFailure;
-  line: NewJobLog;
+  line: AttemptLogLine;
   /** Attempts the run may make in all. */
   maxAttempts: number;
 }
@@ -29,7 +29,7 @@ export function attemptFailure(lease: AttemptLease, run: ClaimedRun, job: Regist
       level: JobLogLevel.Error,
       message: `attempt ${lease.attempt} of ${max} failed: ${error.message}${ending}`,
       exception: details,
-      attemptNumber: lease.attempt,
+      lease,
       category: 'zapjobs',
     },
     maxAttempts: max,

@@ -5,7 +5,7 @@ import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
 import type { JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
 import { JobLogLevel } from '../model/statuses.js';
-import type { AttemptLease, ClaimedRun, NewJobLog } from '../storage/job-storage.types.js';
+import type { AttemptLease, AttemptLogLine, ClaimedRun } from '../storage/job-storage.types.js';
 import { toJson } from '../util/json.js';
 import type { AttemptControl } from './attempt-control.js';
 import { maxAttempts } from './next-attempt.js';
@@ -22,7 +22,7 @@ export type AttemptOutcome =
 export interface AttemptDeps {
   /** The attempt's hold on its run: progress is written under it, so a lost lease writes nothing. */
   lease: AttemptLease;
-  writeLog: (line: NewJobLog) => void;
+  writeLog: (line: AttemptLogLine) => void;
   writeProgress: (lease: AttemptLease, progressJson: string) => Promise<boolean>;
   /** The bound on output and progress, as on input: what one run may store as JSON. */
   maxPayloadBytes: number;
@@ -91,13 +91,13 @@ function makeLogger(job: RegisteredJob, runId: string, attempt: number, deps: At
     const text = format(error ? error.message : safeText(message), args);
     if (stored < MAX_LOG_LINES_PER_ATTEMPT) {
       stored++;
-      deps.writeLog({ runId, level, message: text, attemptNumber: attempt, exception: error?.stack ?? null, category: job.id });
+      deps.writeLog({ runId, lease: deps.lease, level, message: text, exception: error?.stack ?? null, category: job.id });
     } else if (stored++ === MAX_LOG_LINES_PER_ATTEMPT) {
       deps.writeLog({
         runId,
+        lease: deps.lease,
         level: JobLogLevel.Warn,
         message: `log limit reached: this attempt stores at most ${MAX_LOG_LINES_PER_ATTEMPT} lines; later ones go to the application's logger only`,
-        attemptNumber: attempt,
         category: 'zapjobs',
       });
     }

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { EngineStorage } from '../storage/engine-storage.js';
 import type {
-  ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion, RunFailure,
+  AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, RunCompletion, RunFailure,
 } from '../storage/job-storage.types.js';
 import { errorMessage } from './to-error.js';
 
@@ -41,7 +41,7 @@ export class RunCompleter {
   /** Slots a flush is claiming for right now: the poll loop leaves them alone. */
   reserved = 0;
   private completions: PendingCompletion[] = [];
-  private logs: NewJobLog[] = [];
+  private logs: AttemptLogLine[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private flushFailures = 0;
@@ -74,8 +74,8 @@ export class RunCompleter {
     });
   }
 
-  /** Buffers a log line for the next flush. */
-  log(line: NewJobLog): void {
+  /** Buffers an attempt's log line for the next flush (stored only if the attempt still holds its lease then). */
+  log(line: AttemptLogLine): void {
     this.logs.push(line);
     this.scheduleFlush();
   }
@@ -186,9 +186,9 @@ export class RunCompleter {
     }
   }
 
-  private async writeLogs(logs: NewJobLog[]): Promise<void> {
+  private async writeLogs(logs: AttemptLogLine[]): Promise<void> {
     try {
-      await this.storage.addLogs(logs);
+      await this.storage.addAttemptLogs(logs);
     } catch (error) {
       // Kept for the next flush (within reason): a database hiccup should not lose the lines.
       if (this.logs.length + logs.length <= MAX_KEPT_LOG_LINES) this.logs.unshift(...logs);

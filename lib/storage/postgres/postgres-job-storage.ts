@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
-import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
+import type { AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import type { AppTransaction } from '../app-transaction.js';
@@ -94,14 +94,16 @@ export class PostgresJobStorage extends SqlEngineStorage {
     await this.pg.write(statement.sql, statement.params);
   }
 
-  protected *insertLogs(logs: NewJobLog[], now: number): TxBody<number> {
+  protected *insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number> {
     const at = new Date(now);
+    // An attempt's line (leases given) is stored only while that attempt holds its lease.
+    const held = leases ? `AND r.status = 'running' AND r.worker_id = l.worker_id AND r.attempt_number = l.attempt_number` : '';
     const { changes } = yield* sql(
       `INSERT INTO ${this.t.logs} (run_id, level, message, timestamp, category, exception, attempt_number)
        SELECT l.run_id, l.level, l.message, l.timestamp, l.category, l.exception, l.attempt_number
-         FROM unnest(?::uuid[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::int[])
-           WITH ORDINALITY AS l(run_id, level, message, timestamp, category, exception, attempt_number, n)
-        WHERE EXISTS (SELECT 1 FROM ${this.t.runs} r WHERE r.id = l.run_id)
+         FROM unnest(?::uuid[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::int[], ?::text[])
+           WITH ORDINALITY AS l(run_id, level, message, timestamp, category, exception, attempt_number, worker_id, n)
+        WHERE EXISTS (SELECT 1 FROM ${this.t.runs} r WHERE r.id = l.run_id ${held})
         ORDER BY l.n`,
       [
         logs.map((l) => l.runId),
@@ -111,6 +113,7 @@ export class PostgresJobStorage extends SqlEngineStorage {
         logs.map((l) => storableText(l.category ?? null)),
         logs.map((l) => storableText(l.exception ?? null)),
         logs.map((l) => l.attemptNumber ?? null),
+        logs.map((_, i) => leases?.[i].workerId ?? null),
       ],
     );
     return changes;

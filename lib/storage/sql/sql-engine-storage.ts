@@ -4,7 +4,7 @@ import type { JobRunStatus } from '../../model/statuses.js';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
 import type { AppTransaction } from '../app-transaction.js';
-import type { AttemptLease, NewJobRun, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
+import type { AttemptLease, AttemptLogLine, NewJobRun, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
 import { rowToDefinition } from '../rows.js';
 import type { Row, TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
@@ -80,6 +80,14 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
       held.push(...mine.filter((lease) => attempts.get(lease.runId) === lease.attempt));
     }
     return held;
+  }
+
+  async addAttemptLogs(lines: readonly AttemptLogLine[]): Promise<number> {
+    const held = lines.filter((line) => this.d.isRunId(line.lease.runId));
+    return this.insertLogChunks(
+      held.map(({ lease, ...line }) => ({ ...line, runId: lease.runId, attemptNumber: lease.attempt })),
+      held.map((line) => line.lease),
+    );
   }
 
   async writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean> {

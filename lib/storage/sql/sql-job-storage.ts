@@ -8,7 +8,7 @@ import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
+  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
   RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
@@ -86,7 +86,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   /** The statements that insert prepared rows: insertRuns runs them, and so does enqueueInTransaction on the app's connection. */
   abstract insertRunStatements(rows: unknown[][]): Statement[];
   /** Inserts log lines whose run exists, inside a transaction; returns how many. */
-  protected abstract insertLogs(logs: NewJobLog[], now: number): TxBody<number>;
+  /** Inserts lines of existing runs; with `leases` (one per line), only those whose lease is held. */
+  protected abstract insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number>;
   abstract override claim(request: ClaimRequest): Promise<ClaimedRun[]>;
   abstract override completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult>;
   abstract override cleanupOldRuns(retentionMs: number, batchSize?: number): Promise<number>;
@@ -347,13 +348,19 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
    */
   async addLogs(logs: NewJobLog[]): Promise<void> {
     logs.forEach((log) => this.checkLog(log));
-    const valid = logs.filter((log) => this.d.isRunId(log.runId));
+    await this.insertLogChunks(logs.filter((log) => this.d.isRunId(log.runId)));
+  }
+
+  /** With `leases` (one per line), a line is stored only while its lease is held. Returns the lines stored. */
+  protected async insertLogChunks(logs: NewJobLog[], leases?: readonly AttemptLease[]): Promise<number> {
     const now = this.clock.now();
-    for (let i = 0; i < valid.length; i += LOG_CHUNK) {
+    let stored = 0;
+    for (let i = 0; i < logs.length; i += LOG_CHUNK) {
       if (i > 0) await nextTurn();
-      const chunk = valid.slice(i, i + LOG_CHUNK);
-      await this.exec.transaction(() => this.insertLogs(chunk, now));
+      const chunk = logs.slice(i, i + LOG_CHUNK);
+      stored += await this.exec.transaction(() => this.insertLogs(chunk, now, leases?.slice(i, i + LOG_CHUNK)));
     }
+    return stored;
   }
 
   async getLogs(runId: string, limit = 1000): Promise<JobLog[]> {

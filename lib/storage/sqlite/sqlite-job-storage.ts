@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { JobRunStatus } from '../../model/statuses.js';
 import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
-import type { ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
+import type { AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { limitedCandidates } from '../sql/limited-claim.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
@@ -11,6 +11,7 @@ import { sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
+import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
@@ -37,6 +38,10 @@ export class SqliteJobStorage extends SqlEngineStorage {
   private readonly insertLogText = `INSERT INTO ${this.t.logs} (run_id, level, message, timestamp, category, exception, attempt_number)
     SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE id = ?)`;
 
+  /** An attempt's line: stored only while the attempt holds its lease. */
+  private readonly insertAttemptLogText = `INSERT INTO ${this.t.logs} (run_id, level, message, timestamp, category, exception, attempt_number)
+    SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE ${LEASE_HELD})`;
+
   private readonly completeText = `UPDATE ${this.t.runs} SET status = 'completed', output_json = ?, completed_at = ?, duration_ms = ?,
       error_message = NULL, error_details = NULL
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
@@ -55,13 +60,13 @@ export class SqliteJobStorage extends SqlEngineStorage {
     return Promise.resolve().then(() => sqliteAppTransaction(manager, this.sqlite));
   }
 
-  protected *insertLogs(logs: NewJobLog[], now: number): TxBody<number> {
-    const text = this.insertLogText;
+  protected *insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number> {
+    const text = leases ? this.insertAttemptLogText : this.insertLogText;
     let inserted = 0;
-    for (const log of logs) {
+    for (const [i, log] of logs.entries()) {
       const { changes } = yield* sql(text, [
         log.runId, log.level, storableText(log.message), log.timestamp?.getTime() ?? now, storableText(log.category ?? null),
-        storableText(log.exception ?? null), log.attemptNumber ?? null, log.runId,
+        storableText(log.exception ?? null), log.attemptNumber ?? null, ...(leases ? leaseParams(leases[i]) : [log.runId]),
       ]);
       inserted += changes;
     }

@@ -1,4 +1,4 @@
-import { InvalidRunStateError, JobRunStatus, RunNotFoundError } from '../../../lib/index.js';
+import { InvalidRunStateError, JobLogLevel, JobRunStatus, RunNotFoundError } from '../../../lib/index.js';
 import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, atTime, NO_SUCH_RUN, idsOf, sorted, SECOND, MINUTE, HOUR, completion, lease, type ContractContext } from './harness.js';
 
@@ -274,6 +274,24 @@ export function describeOutcomes(ctx: ContractContext): void {
       // A late report of the finished attempt (its handler timed out, and kept going) is dropped.
       expect(await storage.writeProgress(lease(id, 'w1'), '{"pct":50}')).toBe(false);
       expect(await storage.getRun(id)).toMatchObject({ status: JobRunStatus.Completed, progress: { pct: 100 } });
+    });
+
+    it('addAttemptLogs stores the lines of a held lease under its attempt, and drops those of another attempt, another worker or a finished run', async () => {
+      const id = await storage.enqueue({ jobTypeId: 'job' });
+      await storage.claim({ queues: ['default'], workerId: 'w1', limit: 1 });
+      const line = (message: string, held: ReturnType<typeof lease>) => ({ runId: id, lease: held, level: JobLogLevel.Info, message, category: 'job' });
+
+      expect(await storage.addAttemptLogs([
+        line('held', lease(id, 'w1')),
+        line('other worker', lease(id, 'w2')),
+        line('other attempt', lease(id, 'w1', 2)),
+        line('no such run', lease(NO_SUCH_RUN, 'w1')),
+      ])).toBe(1);
+      await complete([completion(id, 'w1', 1)]);
+      // A late line of the finished attempt (a zombie, or a handler still going after its timeout) is dropped.
+      expect(await storage.addAttemptLogs([line('after the end', lease(id, 'w1'))])).toBe(0);
+
+      expect((await storage.getLogs(id)).map((log) => [log.message, log.attemptNumber])).toEqual([['held', 1]]);
     });
   });
 }
