@@ -13,6 +13,7 @@ import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
+import { SqliteCommitWatcher } from './sqlite-commit-watcher.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
@@ -27,10 +28,23 @@ const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_n
 export class SqliteJobStorage extends SqlEngineStorage {
   private readonly sqlite: SqliteExecutor;
 
+  private readonly commits: SqliteCommitWatcher;
+
   constructor(db: BetterSqlite3.Database, options: SqlStorageOptions) {
     const executor = new SqliteExecutor(db);
     super(executor, sqliteDialect, options);
     this.sqlite = executor;
+    this.commits = new SqliteCommitWatcher(db);
+  }
+
+  /**
+   * Wake-ups from other processes on this file: after any commit of another connection (an enqueue,
+   * a retry, a completion freeing a limit), within a few milliseconds. A wake-up that finds nothing
+   * due costs one empty claim; pollInterval stays the fallback.
+   */
+  override async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
+    const unsubscribe = this.commits.subscribe(() => onWake('*'));
+    return async () => unsubscribe();
   }
 
   /** Statement texts built once: the enqueue path looks its statement up by text on every call. */
