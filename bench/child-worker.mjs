@@ -1,7 +1,8 @@
 // A worker process: starts one contender's worker on a target and reports what its handler saw.
 // argv[2]: { contender, target, concurrency }. Sends 'ready' once the worker runs; then serves:
 //   enqueue {i}  enqueue a probe job from this same process (W3 same-process), reply { t }
-//   stop         stop the worker gracefully, reply with times and this process's peak RSS, exit
+//   stop         stop the worker gracefully, reply with times (and when the contender's boot began,
+//                if it says) and this process's peak RSS, exit
 // Each probe job's handler start is sent at once as { type: 'started', i, at }.
 import { childConfig, serveParent } from './support/children.mjs';
 import { epochNow, peakRssMb } from './support/timing.mjs';
@@ -33,7 +34,7 @@ serveParent({
   },
   async stop() {
     await worker.stop();
-    return { firstStartAt, started, waits, peakRssMb: peakRssMb(), exit: true };
+    return { firstStartAt, bootAt: worker.bootAt ?? null, started, waits, peakRssMb: peakRssMb(), exit: true };
   },
 });
 worker = await contender.startWorker(config.target, { concurrency: config.concurrency, handler });

@@ -10,7 +10,7 @@
 //
 // It prepares the stores, starts every measured worker and producer as a child process, polls
 // the stores for completion, and writes the report (docs/benchmarks.md by default). The
-// workloads are W1-W6 of the team's benchmark brief; each runs every contender in rotation,
+// workloads are W1-W7 of the team's benchmark brief; each runs every contender in rotation,
 // repetition after repetition, so that a noisy moment of the shared machine hits all of them.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import { w1, w1b } from './workloads/enqueue.mjs';
 import { w2, w4, w5 } from './workloads/drain.mjs';
 import { w3 } from './workloads/latency.mjs';
 import { w6 } from './workloads/mixed.mjs';
+import { w7 } from './workloads/startup.mjs';
 
 const PLANS = {
   full: {
@@ -44,7 +45,7 @@ const PLANS = {
     ],
     memoryJobs: 100_000,
     mixed: { perSecond: 1000, seconds: 5 },
-    workloads: { W1: w1, W1b: w1b, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 },
+    workloads: { W1: w1, W1b: w1b, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6, W7: w7 },
   },
   // A check that everything runs, in under a minute: one repetition, so not figures to quote.
   quick: {

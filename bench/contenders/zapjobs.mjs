@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { installedVersion, machineInfo } from '../support/machine.mjs';
 import { checkpoint, insertFinishedRuns, openRunsMonitor } from './zapjobs-table.mjs';
 import { removeDatabase } from './sqlite-files.mjs';
+import { epochNow } from '../support/timing.mjs';
 
 // The compiled library: dist/, or the copy of it that bench/run.mjs took when it started
 // (ZAPJOBS_BENCH_DIST), so that a rebuild of dist/ during a long run changes nothing measured.
@@ -92,9 +93,12 @@ export async function openProducerWith(storage) {
 /** A worker on any storage, the rest of the options at their defaults but for concurrency and pollInterval. */
 export async function startWorkerWith(storage, { concurrency, handler }) {
   currentHandler = handler;
+  // W7 times the first job from here too: the boot, without the imports of the process's start.
+  const bootAt = epochNow();
   const app = await boot({ ...storage, concurrency, pollInterval: POLL_INTERVAL_MS });
   const jobs = app.get(JobScheduler);
   return {
+    bootAt,
     /** Same-process enqueue: ZapJobs wakes its own idle worker at once. */
     enqueue: (data) => jobs.enqueue('noop', data),
     stop: () => app.close(),

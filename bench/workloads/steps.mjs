@@ -112,6 +112,7 @@ export async function drain(ctx, contender, { jobs, concurrency, history = 0, ra
       return {
         jobsPerSecond: (total / (doneAt - spawnedAt)) * 1000,
         startupMs: stats.firstStartAt - spawnedAt,
+        bootToFirstMs: stats.bootAt === null ? null : stats.firstStartAt - stats.bootAt,
         steadyJobsPerSecond: (total / (doneAt - stats.firstStartAt)) * 1000,
         peakRssMb: stats.peakRssMb,
         waits: stats.waits,
