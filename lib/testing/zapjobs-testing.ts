@@ -87,6 +87,8 @@ export class ZapJobsTesting implements OnModuleDestroy {
     if (queue !== undefined && (typeof queue !== 'string' || queue === '')) throw new TypeError(messages.drainBadQueue(queue));
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError(messages.drainBadMaxAttempts(maxAttempts));
     const jobTypeIds = job === undefined ? this.registry.ids() : [this.jobId(job)];
+    // A job without a handler in this app would never run: said now rather than drained as nothing.
+    if (!this.registry.has(jobTypeIds[0] ?? '') && job !== undefined) throw new UnknownJobError(jobTypeIds[0]);
     const summary: DrainSummary = { completed: 0, failed: 0, retried: 0, perJob: {} };
     const count = (kind: keyof DrainCounts) => ({ jobTypeId }: { jobTypeId: string }) => {
       summary[kind]++;
@@ -139,17 +141,18 @@ export class ZapJobsTesting implements OnModuleDestroy {
 
   /**
    * The pending runs (due, or scheduled for later) of `job` whose input matches `partialInput`
-   * (every key given must match; nested objects alike), oldest first.
+   * (every key given must match; nested objects alike), the soonest due first.
    */
   async enqueued<J extends JobRef>(job: J, partialInput?: Partial<JobInput<J>>): Promise<JobRun[]> {
     this.check('enqueued()');
     const jobTypeId = this.jobId(job);
     const runs = await this.storage.listRuns({ jobTypeId, status: JobRunStatus.Pending, limit: PENDING_READ });
-    return runs.filter((run) => inputMatches(run.input, partialInput)).reverse();
+    const soonest = (a: JobRun, b: JobRun) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime();
+    return runs.filter((run) => inputMatches(run.input, partialInput)).sort(soonest);
   }
 
   /**
-   * The oldest pending run of `job` matching `partialInput`; throws a NotEnqueuedError listing
+   * The soonest due pending run of `job` matching `partialInput`; throws a NotEnqueuedError listing
    * what is enqueued when there is none. Framework-neutral: any test runner reports it.
    */
   async expectEnqueued<J extends JobRef>(job: J, partialInput?: Partial<JobInput<J>>): Promise<JobRun> {
