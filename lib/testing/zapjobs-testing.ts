@@ -86,9 +86,13 @@ export class ZapJobsTesting implements OnModuleDestroy {
     const { queue, job, maxAttempts = 10_000 } = options ?? {};
     if (queue !== undefined && (typeof queue !== 'string' || queue === '')) throw new TypeError(messages.drainBadQueue(queue));
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new TypeError(messages.drainBadMaxAttempts(maxAttempts));
-    const jobTypeIds = job === undefined ? this.registry.ids() : [this.jobId(job)];
-    // A job without a handler in this app would never run: said now rather than drained as nothing.
-    if (!this.registry.has(jobTypeIds[0] ?? '') && job !== undefined) throw new UnknownJobError(jobTypeIds[0]);
+    let jobTypeIds = this.registry.ids();
+    if (job !== undefined) {
+      const id = this.jobId(job);
+      // A job without a handler in this app would never run: said now, not drained as nothing.
+      if (!this.registry.has(id)) throw new UnknownJobError(id);
+      jobTypeIds = [id];
+    }
     const summary: DrainSummary = { completed: 0, failed: 0, retried: 0, perJob: {} };
     const count = (kind: keyof DrainCounts) => ({ jobTypeId }: { jobTypeId: string }) => {
       summary[kind]++;

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JobRunStatus, JobScheduler, JobStorage } from '../../lib/index.js';
 import { ZapJobsTesting, ZapJobsTestingModule, type ZapJobsTestingOptions } from '../../lib/testing/index.js';
-import { Calls, FlakyJob, GreetJob, HangJob, HourlyJob, IntervalJob, TESTING_JOBS } from '../fixtures/testing-jobs.fixture.js';
+import { Calls, FlakyJob, GreetJob, HangJob, HourlyJob, TESTING_JOBS } from '../fixtures/testing-jobs.fixture.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 

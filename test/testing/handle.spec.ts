@@ -157,7 +157,7 @@ describe('ZapJobsTesting', () => {
       await expect(zap.drain({ queue: 3 as never })).rejects.toThrow(`drain({ queue }): expected a queue name (a non-empty string); got 3`);
       await expect(zap.drain({ maxAttempts: 0 })).rejects.toThrow(`drain({ maxAttempts }): expected an integer >= 1; got 0`);
       await expect(zap.drain({ job: 'nope' })).rejects.toThrow(UnknownJobError);
-      await expect(zap.enqueued(class NotAJob {})).rejects.toThrow(UnknownJobError);
+      await expect(zap.enqueued(class NotAJob {} as never)).rejects.toThrow(UnknownJobError);
       expect(() => ZapJobsTestingModule.forRoot({ inline: 'yes' as never })).toThrow(InvalidOptionsError);
       expect(() => ZapJobsTestingModule.forRoot({ inline: 'yes' as never })).toThrow(`inline must be true or false; got "yes"`);
       expect(() => ZapJobsTestingModule.forRoot({ now: '2026-01-01' as never })).toThrow(`now must be a valid Date (where the fake clock starts); got "2026-01-01"`);
