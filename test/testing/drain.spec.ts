@@ -1,6 +1,6 @@
 import { JobRunStatus } from '../../lib/index.js';
 import type { ZapJobsTestingOptions } from '../../lib/testing/index.js';
-import { FlakyJob, GreetJob, HangJob, HourlyJob } from '../fixtures/testing-jobs.fixture.js';
+import { FanOutJob, FlakyJob, GreetJob, HangJob, HourlyJob } from '../fixtures/testing-jobs.fixture.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { bootTestingJobs, START, type TestingJobsApp } from './boot-testing-jobs.js';
@@ -136,5 +136,14 @@ describeEachBackend('ZapJobsTesting.drain', (backend) => {
     expect((await t.storage.getRun(later))?.status).toBe(JobRunStatus.Pending);
     const [many] = await t.jobs.enqueueMany([{ job: GreetJob, input: { name: 'cy' } }]);
     expect((await t.storage.getRun(many))?.status).toBe(JobRunStatus.Completed);
+  });
+
+  it('inline: a job that enqueues another runs it within its own attempt', async () => {
+    await boot({ inline: true });
+    const id = await t.jobs.enqueue(FanOutJob, { name: 'dee' });
+    expect(t.calls.runs.map((c) => c.job)).toEqual(['fan-out', 'greet', 'fan-out:after-enqueue']);
+    expect((await t.storage.getRun(id))?.status).toBe(JobRunStatus.Completed);
+    const [greet] = await t.storage.listRuns({ jobTypeId: 'greet' });
+    expect(greet).toMatchObject({ status: JobRunStatus.Completed, output: { greeting: 'hello dee' } });
   });
 });
