@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Email {
@@ -13,6 +14,6 @@ export class Mailer {
   async send(email: Email, signal?: AbortSignal): Promise<{ messageId: string }> {
     // A slow network call. Passing the signal on lets a cancel or a timeout stop it at once.
     await sleep(3000, undefined, { signal });
-    return { messageId: `<${Date.now()}.${email.to}@sample.local>` };
+    return { messageId: `<${randomUUID()}@sample.local>` };
   }
 }
