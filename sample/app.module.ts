@@ -6,6 +6,7 @@ import { FlakyJob } from './jobs/flaky.job.js';
 import { SendEmailJob } from './jobs/send-email.job.js';
 import { StatsReportJob } from './jobs/stats-report.job.js';
 import { WarmCacheJob } from './jobs/warm-cache.job.js';
+import { Mailer } from './mailer.js';
 
 @Module({
   imports: [
@@ -21,6 +22,6 @@ import { WarmCacheJob } from './jobs/warm-cache.job.js';
   ],
   controllers: [JobsController],
   // @Job classes are ordinary providers: ZapJobs finds them when the application starts.
-  providers: [SendEmailJob, FlakyJob, StatsReportJob, WarmCacheJob],
+  providers: [Mailer, SendEmailJob, FlakyJob, StatsReportJob, WarmCacheJob],
 })
 export class AppModule {}

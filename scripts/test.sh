@@ -29,4 +29,6 @@ fi
 npm run build
 npm run build:test
 npm run jest
+# The sample app's own spec, on the Jest configuration the README gives applications.
+npm run test:sample
 npm run jest:disruptive

@@ -126,4 +126,19 @@ export const messages = {
   limitKeyThrew: (id: string, field: string, reason: string) => `The ${field} function of job '${id}' threw at enqueue: ${reason}; nothing was stored.`,
   limitKeyNotString: (id: string, field: string, value: unknown) =>
     `The ${field} function of job '${id}' must return a non-empty string, got ${shownValue(value)}; nothing was stored.`,
+  testingClosed: (method: string) =>
+    `ZapJobsTesting ${method}: its application was closed (app.close()). A testing handle belongs to one app: ` +
+    `create the testing module again (in beforeEach) and take the handle from the new app.`,
+  clockSetNotDate: (value: unknown) =>
+    `clock.set(date): expected a valid Date, e.g. new Date('2026-01-01T00:00:00Z'); got ${value instanceof Date ? 'an invalid Date' : shownValue(value)}`,
+  drainLimit: (attempts: number) =>
+    `drain(): still finding due runs after ${attempts} attempts (maxAttempts); a job probably enqueues (or retries) runs ` +
+    `due at once without end. Drain one job at a time with drain({ job }), give the retries a delay, or raise maxAttempts.`,
+  drainBadMaxAttempts: (value: unknown) => `drain({ maxAttempts }): expected an integer >= 1; got ${shownValue(value)}`,
+  drainBadQueue: (value: unknown) => `drain({ queue }): expected a queue name (a non-empty string); got ${shownValue(value)}`,
+  runNowNotPending: (runId: string, status: string) =>
+    `runNow('${runId}'): the run is ${status}; only a pending run (due or scheduled for later) can be run now.`,
+  notEnqueued: (what: string, enqueued: string[], more: number) =>
+    `Expected ${what} to be enqueued, but ${enqueued.length === 0 ? 'no run is enqueued.' : `the enqueued runs are:\n  - ${enqueued.join('\n  - ')}`}` +
+    (more > 0 ? `\n  (and ${more} more)` : ''),
 };

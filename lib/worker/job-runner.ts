@@ -6,11 +6,12 @@ import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
 import type { JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
 import { JobLogLevel } from '../model/statuses.js';
 import type { AttemptLease, AttemptLogLine, ClaimedRun } from '../storage/job-storage.types.js';
+import type { Clock } from '../util/clock.js';
 import { toJson } from '../util/json.js';
 import type { AttemptControl } from './attempt-control.js';
 import { maxAttempts } from './next-attempt.js';
 import { isError, safeText, toError } from './to-error.js';
-import { setLongTimeout, type LongTimeout } from '../util/timers.js';
+import type { LongTimeout } from '../util/timers.js';
 
 export { toError } from './to-error.js';
 
@@ -26,6 +27,8 @@ export interface AttemptDeps {
   writeProgress: (lease: AttemptLease, progressJson: string) => Promise<boolean>;
   /** The bound on output and progress, as on input: what one run may store as JSON. */
   maxPayloadBytes: number;
+  /** Arms the timeout: a test's fake clock fires it when moved past it. */
+  clock: Clock;
 }
 
 /**
@@ -152,7 +155,7 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: A
   try {
     const ctx = new AttemptContext(await inputOf(job, run), job, run, control, deps);
     if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
-      timer = setLongTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
+      timer = deps.clock.setTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
     const output = await control.race(Promise.resolve().then(() => job.instance.handle(ctx)));
     // Bounded like input, so that passParentOutput cannot carry more into a continuation either.

@@ -59,10 +59,11 @@ export class WorkerPool {
     this.completer = new RunCompleter(
       storage,
       {
-        claimFor: (completing) => this.claimRequest(this.stopping ? 0 : this.freeSlotsAfter(completing), completing),
+        // Without the loop (stopping, or runs driven by runClaim) freed slots are not refilled.
+        claimFor: (completing) => this.claimRequest(this.stopping || !this.loopDone ? 0 : this.freeSlotsAfter(completing), completing),
         claimSettled: (request) => this.claimSettled(request),
         execute: (runs) => {
-          for (const run of runs) this.execute(run);
+          for (const run of runs) void this.execute(run);
         },
       },
       this.logger,
@@ -100,6 +101,18 @@ export class WorkerPool {
       this.logger.warn(`Listening for wake-ups failed, polling only: ${errorMessage(error)}`);
       return async () => undefined;
     });
+  }
+
+  /**
+   * One claim, run to its end without the poll loop: its attempts go the loop's own way (runAttempt,
+   * the completer, nextAttempt, the events) and this resolves once their outcomes are stored. What
+   * the testing module's drain and runNow are made of. Returns the runs claimed.
+   */
+  async runClaim(request: Omit<ClaimRequest, 'workerId'>): Promise<ClaimedRun[]> {
+    const claimed = await this.storage.claim({ ...request, workerId: this.workerId });
+    await Promise.all(claimed.map((run) => this.execute(run)));
+    await this.completer.flush();
+    return claimed;
   }
 
   /** Wakes an idle worker: a run was just enqueued in this process, or a slot came free. */
@@ -188,7 +201,7 @@ export class WorkerPool {
           await this.idle(delay);
           continue;
         }
-        for (const run of claimed) this.execute(run);
+        for (const run of claimed) void this.execute(run);
         this.claimSettled(request);
         // A full batch means more may be waiting: claim again at once.
         if (claimed.length === free) continue;
@@ -257,7 +270,8 @@ export class WorkerPool {
     });
   }
 
-  private execute(run: ClaimedRun): void {
+  /** Starts an attempt of a claimed run; resolves when its outcome is recorded (never rejects). */
+  private execute(run: ClaimedRun): Promise<void> {
     const job = this.registry.get(run.jobTypeId) as RegisteredJob;
     const lease: AttemptLease = { runId: run.id, workerId: this.workerId, attempt: run.attemptNumber };
     const attempt = { run, job, lease, control: new AttemptControl(), refilled: false } as Attempt;
@@ -279,6 +293,7 @@ export class WorkerPool {
       writeLog: (line) => this.completer.log(line),
       writeProgress: (held, progressJson) => this.storage.writeProgress(held, progressJson),
       maxPayloadBytes: this.options.maxPayloadBytes,
+      clock: this.clock,
     })
       .then((outcome) => this.settle(attempt, outcome))
       .catch((error: unknown) => this.lastResort(attempt, error))
@@ -287,6 +302,7 @@ export class WorkerPool {
         // A completion's slot was refilled by its flush; any other ending frees a slot for the loop.
         if (!attempt.refilled) this.notify();
       });
+    return attempt.done;
   }
 
   /** Forgets an attempt; the run's slot goes only if this attempt still holds it. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { JobInputValidationError, JobRunStatus, JobLogLevel } from '../../lib/index.js';
-import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
+import { bootApp, bootTestingApp, runIn, type BootedApp } from '../helpers/boot.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
@@ -43,19 +43,29 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
   });
 
   it('retries a failing job with exponential backoff and succeeds on the third attempt', async () => {
-    booted = await bootApp(db.options, RUNTIME_JOBS);
+    // On the testing module's fake clock, each backoff is exact: nothing runs a millisecond early.
+    const testing = await bootTestingApp(db.options, RUNTIME_JOBS);
+    booted = testing;
+    const { zap } = testing;
+    const start = zap.clock.now();
     const id = await booted.jobs.enqueue(FlakyJob);
-    const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
+    // initialDelay 200 ms, multiplier 2, no jitter: attempt 2 is due at +200 ms, attempt 3 at +600 ms.
+    expect(await zap.drain()).toMatchObject({ retried: 1, completed: 0 });
+    expect((await booted.storage.getRun(id))!.scheduledAt.getTime()).toBe(start + 200);
+    zap.clock.advance(199);
+    expect(await zap.drain()).toMatchObject({ retried: 0, completed: 0 });
+    zap.clock.advance(1);
+    expect(await zap.drain()).toMatchObject({ retried: 1 });
+    expect((await booted.storage.getRun(id))!.scheduledAt.getTime()).toBe(start + 600);
+    zap.clock.advance(399);
+    expect(await zap.drain()).toMatchObject({ completed: 0 });
+    zap.clock.advance(1);
+    expect(await zap.drain()).toMatchObject({ completed: 1, retried: 0, failed: 0 });
+    const run = (await booted.storage.getRun(id))!;
+    expect(run.status).toBe(JobRunStatus.Completed);
     expect(run.attemptNumber).toBe(3);
-    const times = probe.calls.filter((c) => c.runId === id).map((c) => c.at);
-    expect(times).toHaveLength(3);
-    // initialDelay 200 ms, multiplier 2, no jitter: gaps of 200 and 400 ms, plus at most a poll (50 ms) and scheduling slack.
-    const gap1 = times[1] - times[0];
-    const gap2 = times[2] - times[1];
-    expect(gap1).toBeGreaterThanOrEqual(195);
-    expect(gap1).toBeLessThan(200 + 400);
-    expect(gap2).toBeGreaterThanOrEqual(395);
-    expect(gap2).toBeLessThan(400 + 400);
+    expect(run.startedAt!.getTime()).toBe(start + 600);
+    expect(probe.calls.filter((c) => c.runId === id)).toHaveLength(3);
     const errors = (await booted.storage.getLogs(id)).filter((l) => l.level === JobLogLevel.Error);
     expect(errors.map((l) => l.attemptNumber)).toEqual([1, 2]);
     expect(errors[0].message).toContain('boom 1');
@@ -124,14 +134,24 @@ describeEachBackend('runtime: workers, retries, timeouts, cancel', (backend) => 
   });
 
   it('does not run a delayed job before its time', async () => {
-    booted = await bootApp(db.options, RUNTIME_JOBS);
+    const testing = await bootTestingApp(db.options, RUNTIME_JOBS);
+    booted = testing;
+    const { zap } = testing;
     const id = await booted.jobs.enqueue(RecordJob, null, { delay: 400 });
-    const run = await runIn(booted.storage, id, [JobRunStatus.Completed]);
-    expect(run.startedAt!.getTime() - run.createdAt.getTime()).toBeGreaterThanOrEqual(400);
-    const at = new Date(Date.now() + 300);
-    const id2 = await booted.jobs.enqueue(RecordJob, null, { runAt: at });
-    const run2 = await runIn(booted.storage, id2, [JobRunStatus.Completed]);
-    expect(run2.startedAt!.getTime()).toBeGreaterThanOrEqual(at.getTime());
+    const id2 = await booted.jobs.enqueue(RecordJob, null, { runAt: new Date(zap.clock.now() + 300) });
+    zap.clock.advance(299);
+    expect((await zap.drain()).completed).toBe(0);
+    zap.clock.advance(1);
+    expect((await zap.drain()).completed).toBe(1);
+    expect((await booted.storage.getRun(id2))!.status).toBe(JobRunStatus.Completed);
+    expect((await booted.storage.getRun(id))!.status).toBe(JobRunStatus.Pending);
+    zap.clock.advance(99);
+    expect((await zap.drain()).completed).toBe(0);
+    zap.clock.advance(1);
+    expect((await zap.drain()).completed).toBe(1);
+    const run = (await booted.storage.getRun(id))!;
+    expect(run.status).toBe(JobRunStatus.Completed);
+    expect(run.startedAt!.getTime() - run.createdAt.getTime()).toBe(400);
   });
 
   it('runs by queue order, then priority, then time', async () => {

@@ -1,6 +1,7 @@
-import { Module, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
+import { ZapJobsTesting, ZapJobsTestingModule, type ZapJobsTestingOptions } from '../../lib/testing/index.js';
 
 export interface BootedApp {
   app: INestApplication;
@@ -16,18 +17,27 @@ export async function bootApp(
   handlers: Type<unknown>[],
   { logger }: { logger?: LoggerService } = {},
 ): Promise<BootedApp> {
-  @Module({
-    imports: [
-      ZapJobsModule.forRoot({
-        pollInterval: 50,
-        heartbeatInterval: 100,
-        staleAfter: 1000,
-        shutdownTimeout: 2000,
-        ...options,
-      }),
-    ],
-    providers: handlers,
-  })
+  const zapjobs = ZapJobsModule.forRoot({
+    pollInterval: 50,
+    heartbeatInterval: 100,
+    staleAfter: 1000,
+    shutdownTimeout: 2000,
+    ...options,
+  });
+  return boot(zapjobs, handlers, logger);
+}
+
+/**
+ * Boots a Nest app on ZapJobsTestingModule (no workers, a fake clock): the test runs what is due
+ * with `zap.drain()` and moves time with `zap.clock`, where bootApp's tests wait on real time.
+ */
+export async function bootTestingApp(options: ZapJobsTestingOptions, handlers: Type<unknown>[]): Promise<BootedApp & { zap: ZapJobsTesting }> {
+  const booted = await boot(ZapJobsTestingModule.forRoot(options), handlers);
+  return { ...booted, zap: booted.app.get(ZapJobsTesting) };
+}
+
+async function boot(zapjobs: DynamicModule, handlers: Type<unknown>[], logger?: LoggerService): Promise<BootedApp> {
+  @Module({ imports: [zapjobs], providers: handlers })
   class TestAppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();

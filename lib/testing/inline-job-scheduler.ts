@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JobScheduler } from '../client/job-scheduler.js';
+import type { EnqueueResult, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
+import type { ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef } from '../interfaces/job-types.interface.js';
+import { ZapJobsTesting } from './zapjobs-testing.js';
+
+/**
+ * The JobScheduler of `ZapJobsTestingModule.forRoot({ inline: true })`: each call that makes runs
+ * due drains before it returns, so the job has run when enqueue() resolves. A run enqueued with
+ * { manager } exists only once its transaction commits, after enqueue() returned: drain() runs it.
+ */
+@Injectable()
+export class InlineJobScheduler extends JobScheduler {
+  // A property, so that the constructor (and its injections) stay JobScheduler's own.
+  @Inject(ZapJobsTesting) private readonly testing!: ZapJobsTesting;
+
+  override async enqueue<J extends JobRef>(job: J, ...args: EnqueueArgs<JobInput<J>>): Promise<string> {
+    const id = await super.enqueue(job, ...args);
+    if ((args[1] as TransactionOptions | undefined)?.manager === undefined) await this.testing.drain();
+    return id;
+  }
+
+  override async enqueueDetailed<J extends JobRef>(job: J, ...args: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
+    return this.thenDrain(super.enqueueDetailed(job, ...args));
+  }
+
+  override async enqueueMany<const Jobs extends readonly JobRef[]>(
+    items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+    options: TransactionOptions = {},
+  ): Promise<string[]> {
+    const ids = await super.enqueueMany<Jobs>(items, options);
+    if (options?.manager === undefined) await this.testing.drain();
+    return ids;
+  }
+
+  override async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(
+    items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+  ): Promise<EnqueueResult[]> {
+    return this.thenDrain(super.enqueueManyDetailed<Jobs>(items));
+  }
+
+  override async continueWith<J extends JobRef>(parentRunId: string, job: J, ...args: ContinueArgs<JobInput<J>>): Promise<string> {
+    // Released at once when the parent has already finished: it runs now, as any enqueued run.
+    return this.thenDrain(super.continueWith(parentRunId, job, ...args));
+  }
+
+  override async retry(runId: string): Promise<void> {
+    return this.thenDrain(super.retry(runId));
+  }
+
+  private async thenDrain<T>(done: Promise<T>): Promise<T> {
+    const result = await done;
+    await this.testing.drain();
+    return result;
+  }
+}
+
