@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { JobRunStatus } from '../../lib/index.js';
+import { JobRunStatus, type ZapJobsModuleOptions } from '../../lib/index.js';
+import { appPerTest } from '../helpers/app-per-test.js';
 import { describeEachBackend, sqliteBackend } from '../helpers/backends.js';
 import { bootHttpApp, type HttpApp } from '../helpers/http-app.js';
 import { runIn } from '../helpers/boot.js';
@@ -18,28 +19,22 @@ async function health(app: HttpApp): Promise<{ status: number; body: HealthBody 
   return { status: response.status, body: response.json() as HealthBody };
 }
 
-describeEachBackend('GET /health through terminus', (backend) => {
-  let db: ReturnType<typeof backend.create>;
-  let app: HttpApp | undefined;
+const bootServed = (options: ZapJobsModuleOptions) =>
+  bootHttpApp(options, { handlers: RUNTIME_JOBS, imports: HEALTH_IMPORTS, controllers: [HealthController] });
 
+describeEachBackend('GET /health through terminus', (backend) => {
+  const t = appPerTest(backend);
+  let app: HttpApp;
   beforeEach(() => {
     probe.reset();
     healthCheck.options = {};
-    db = backend.create();
   });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await db.drop();
-  });
-
-  const boot = async () =>
-    (app = await bootHttpApp(db.options, { handlers: RUNTIME_JOBS, imports: HEALTH_IMPORTS, controllers: [HealthController] }));
+  const boot = async () => (t.booted = app = await bootServed(t.db.options));
 
   it('is up with the database answering and this worker beating', async () => {
     await boot();
 
-    const { status, body } = await health(app!);
+    const { status, body } = await health(app);
 
     expect(status).toBe(200);
     expect(body.status).toBe('ok');
@@ -51,13 +46,13 @@ describeEachBackend('GET /health through terminus', (backend) => {
   it('is down when a queue waits longer than maxPendingAge, up under a looser limit', async () => {
     await boot();
     // A queue no worker of this app serves, with a run due a minute ago.
-    await app!.jobs.enqueue(EchoJob, { n: 1 }, { queue: 'nobody', runAt: new Date(Date.now() - 60_000) });
+    await app.jobs.enqueue(EchoJob, { n: 1 }, { queue: 'nobody', runAt: new Date(Date.now() - 60_000) });
 
     healthCheck.options = { maxPendingAge: { nobody: '5m' } };
-    expect((await health(app!)).status).toBe(200);
+    expect((await health(app)).status).toBe(200);
 
     healthCheck.options = { maxPendingAge: '30s' };
-    const { status, body } = await health(app!);
+    const { status, body } = await health(app);
     expect(status).toBe(503);
     expect(body.details.zapjobs.status).toBe('down');
     expect(body.details.zapjobs.message).toMatch(/queue 'nobody': the oldest pending run has waited \d+ ms \(limit 30000 ms\)/);
@@ -67,12 +62,12 @@ describeEachBackend('GET /health through terminus', (backend) => {
   it('is down when a queue with due runs has no live worker (requireLiveWorkers)', async () => {
     await boot();
     healthCheck.options = { requireLiveWorkers: true };
-    await app!.jobs.enqueue(EchoJob, { n: 1 });
+    await app.jobs.enqueue(EchoJob, { n: 1 });
     await waitFor(() => probe.calls.length === 1, { what: 'the run on the served queue' });
-    expect((await health(app!)).status).toBe(200);
+    expect((await health(app)).status).toBe(200);
 
-    await app!.jobs.enqueue(EchoJob, { n: 2 }, { queue: 'nobody' });
-    const { status, body } = await health(app!);
+    await app.jobs.enqueue(EchoJob, { n: 2 }, { queue: 'nobody' });
+    const { status, body } = await health(app);
 
     expect(status).toBe(503);
     expect(body.details.zapjobs.problems).toEqual(["queue 'nobody' has due pending runs and no live worker"]);
@@ -81,32 +76,26 @@ describeEachBackend('GET /health through terminus', (backend) => {
   it('is down when more than maxFailures.count runs failed within the window', async () => {
     await boot();
     healthCheck.options = { maxFailures: { count: 0, window: '1m' } };
-    expect((await health(app!)).status).toBe(200);
+    expect((await health(app)).status).toBe(200);
 
-    const runId = await app!.jobs.enqueue(AlwaysFailsJob, null, { maxRetries: 0 });
-    await runIn(app!.storage, runId, [JobRunStatus.Failed]);
-    const { status, body } = await health(app!);
+    const runId = await app.jobs.enqueue(AlwaysFailsJob, null, { maxRetries: 0 });
+    await runIn(app.storage, runId, [JobRunStatus.Failed]);
+    const { status, body } = await health(app);
 
     expect(status).toBe(503);
     expect(body.details.zapjobs.message).toMatch(/1 runs failed in the last 60000 ms \(more than 0\)/);
     healthCheck.options = { maxFailures: { count: 1, window: '1m' } };
-    expect((await health(app!)).status).toBe(200);
+    expect((await health(app)).status).toBe(200);
   });
 });
 
 describe('GET /health when the SQLite file stops being the database', () => {
-  let db: ReturnType<typeof sqliteBackend.create>;
-  let app: HttpApp | undefined;
-
+  const t = appPerTest(sqliteBackend);
+  let app: HttpApp;
   beforeEach(async () => {
     healthCheck.options = {};
-    db = sqliteBackend.create();
-    app = await bootHttpApp(db.options, { handlers: RUNTIME_JOBS, imports: HEALTH_IMPORTS, controllers: [HealthController] });
+    t.booted = app = await bootServed(t.db.options);
     expect((await health(app)).status).toBe(200);
-  });
-  afterEach(async () => {
-    await app?.close();
-    await db.drop();
   });
 
   // chmod 000 cannot break this: modes are checked when a file is opened, and the connection opened
@@ -115,21 +104,21 @@ describe('GET /health when the SQLite file stops being the database', () => {
   // (a restore renamed over it): reads through the open connection still succeed on the old inode,
   // so the check looks at the path, as writes do (DatabaseFileGoneError).
   it('is down once the file is replaced by another', async () => {
-    const file = db.options.database as string;
+    const file = t.db.options.database as string;
     writeFileSync(`${file}.new`, '');
     renameSync(`${file}.new`, file);
 
-    const { status, body } = await health(app!);
+    const { status, body } = await health(app);
 
     expect(status).toBe(503);
     expect(body.details.zapjobs.message).toMatch(/The database did not answer: .*was deleted or replaced/);
   });
 
   it('is down once the file is deleted', async () => {
-    const file = db.options.database as string;
+    const file = t.db.options.database as string;
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 
-    const { status, body } = await health(app!);
+    const { status, body } = await health(app);
 
     expect(status).toBe(503);
     expect(body.details.zapjobs.status).toBe('down');

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { Registry, register } from 'prom-client';
-import { JobRunStatus } from '../../lib/index.js';
+import { JobRunStatus, type ZapJobsModuleOptions } from '../../lib/index.js';
 import { ZapJobsMetricsModule } from '../../lib/metrics/index.js';
+import { appPerTest } from '../helpers/app-per-test.js';
 import { describeEachBackend, sqliteBackend } from '../helpers/backends.js';
 import { runIn } from '../helpers/boot.js';
 import { bootHttpApp, type HttpApp } from '../helpers/http-app.js';
@@ -10,27 +12,20 @@ import { MetricsController, sample, scraped } from '../fixtures/metrics-app.fixt
 import { AlwaysFailsJob, BlockingJob, EchoJob, probe, RUNTIME_JOBS } from '../fixtures/runtime-jobs.fixture.js';
 
 describeEachBackend('ZapJobsMetricsModule: the scrape after known jobs', (backend) => {
-  let db: ReturnType<typeof backend.create>;
-  let app: HttpApp | undefined;
-
-  beforeEach(() => {
-    probe.reset();
-    db = backend.create();
-  });
-  afterEach(async () => {
-    probe.release();
-    await app?.close();
-    app = undefined;
-    await db.drop();
-  });
+  // Before appPerTest's: the blocking run ends before the app closes (hooks run in declaration order).
+  afterEach(() => probe.release());
+  const t = appPerTest(backend);
+  beforeEach(() => probe.reset());
+  const boot = async (options: ZapJobsModuleOptions, imports: DynamicModule[], controllers: Type<unknown>[] = []): Promise<HttpApp> => {
+    const app = await bootHttpApp({ ...t.db.options, ...options }, { handlers: RUNTIME_JOBS, imports, controllers });
+    t.booted = app;
+    return app;
+  };
 
   it('counts runs by job and queue, times them, and gauges queues and slots', async () => {
     const registry = (scraped.registry = new Registry());
-    app = await bootHttpApp(
-      { ...db.options, concurrency: 3 },
-      { handlers: RUNTIME_JOBS, imports: [ZapJobsMetricsModule.forRoot({ registry, gaugeCacheTtl: 0 })], controllers: [MetricsController] },
-    );
-    const echoes = await Promise.all([1, 2, 3].map((n) => app!.jobs.enqueue(EchoJob, { n })));
+    const app = await boot({ concurrency: 3 }, [ZapJobsMetricsModule.forRoot({ registry, gaugeCacheTtl: 0 })], [MetricsController]);
+    const echoes = await Promise.all([1, 2, 3].map((n) => app.jobs.enqueue(EchoJob, { n })));
     // Attempts 1 and 2 are retried, attempt 3 fails for good.
     const failing = await app.jobs.enqueue(AlwaysFailsJob, null);
     const cancelled = await app.jobs.enqueue(EchoJob, { n: 4 }, { delay: '1h' });
@@ -75,7 +70,7 @@ describeEachBackend('ZapJobsMetricsModule: the scrape after known jobs', (backen
 
   it('reads the queue gauges once per gaugeCacheTtl', async () => {
     const registry = new Registry();
-    app = await bootHttpApp(db.options, { handlers: RUNTIME_JOBS, imports: [ZapJobsMetricsModule.forRoot({ registry, gaugeCacheTtl: '1h' })] });
+    const app = await boot({}, [ZapJobsMetricsModule.forRoot({ registry, gaugeCacheTtl: '1h' })]);
     await app.jobs.enqueue(EchoJob, { n: 1 }, { queue: 'nobody' });
     const pending = async () => sample(await registry.metrics(), 'zapjobs_queue_runs', { queue: 'nobody', status: 'pending' });
     expect(await pending()).toBe(1);
@@ -88,7 +83,7 @@ describeEachBackend('ZapJobsMetricsModule: the scrape after known jobs', (backen
 
   it('skips events relayed from other processes (remote), which those count', async () => {
     const registry = new Registry();
-    app = await bootHttpApp(db.options, { handlers: RUNTIME_JOBS, imports: [ZapJobsMetricsModule.forRoot({ registry })] });
+    const app = await boot({}, [ZapJobsMetricsModule.forRoot({ registry })]);
     const id = await app.jobs.enqueue(EchoJob, { n: 1 });
     await runIn(app.storage, id, [JobRunStatus.Completed]);
     await waitFor(async () => sample(await registry.metrics(), 'zapjobs_runs_completed_total', { job: 'echo', queue: 'default' }) === 1, {

@@ -1,4 +1,4 @@
-import { Module, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication, type LoggerService, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
 
@@ -10,11 +10,11 @@ export interface BootedApp {
   close: () => Promise<void>;
 }
 
-/** Boots a Nest app with ZapJobs and the given handler classes; fast timings unless overridden. */
+/** Boots a Nest app with ZapJobs and the given handler classes (and modules, controllers); fast timings unless overridden. */
 export async function bootApp(
   options: ZapJobsModuleOptions,
   handlers: Type<unknown>[],
-  { logger }: { logger?: LoggerService } = {},
+  { logger, imports = [], controllers = [] }: { logger?: LoggerService; imports?: Array<Type<unknown> | DynamicModule>; controllers?: Type<unknown>[] } = {},
 ): Promise<BootedApp> {
   @Module({
     imports: [
@@ -25,7 +25,9 @@ export async function bootApp(
         shutdownTimeout: 2000,
         ...options,
       }),
+      ...imports,
     ],
+    controllers,
     providers: handlers,
   })
   class TestAppModule {}

@@ -1,54 +1,35 @@
-import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
+import type { DynamicModule, Type } from '@nestjs/common';
+import type { ZapJobsModuleOptions } from '../../lib/index.js';
+import { bootApp, type BootedApp } from './boot.js';
 
-export interface HttpApp {
-  app: INestApplication;
-  jobs: JobScheduler;
-  storage: JobStorage;
-  events: ZapJobsEvents;
+export interface HttpApp extends BootedApp {
   /** GETs a path of the app over real HTTP. */
   get: (path: string) => Promise<{ status: number; text: string; json: () => unknown }>;
-  close: () => Promise<void>;
 }
 
 /**
- * An app as one serves it: ZapJobs, the given modules, controllers and handlers, on
- * @nestjs/platform-express listening on a free port, reached with fetch.
+ * An app as one serves it: bootApp's, on @nestjs/platform-express listening on a free port of
+ * 127.0.0.1, reached with fetch.
  */
 export async function bootHttpApp(
   options: ZapJobsModuleOptions,
   { handlers = [], imports = [], controllers = [] }: { handlers?: Type<unknown>[]; imports?: Array<Type<unknown> | DynamicModule>; controllers?: Type<unknown>[] },
 ): Promise<HttpApp> {
-  @Module({
-    imports: [
-      ZapJobsModule.forRoot({ pollInterval: 50, heartbeatInterval: 100, staleAfter: 1000, shutdownTimeout: 2000, ...options }),
-      ...imports,
-    ],
-    controllers,
-    providers: handlers,
-  })
-  class HttpTestModule {}
-
-  const moduleRef = await Test.createTestingModule({ imports: [HttpTestModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
-  await app.listen(0, '127.0.0.1');
-  const base = await app.getUrl();
-  let closed = false;
+  const booted = await bootApp(options, handlers, { imports, controllers });
+  try {
+    await booted.app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await booted.close();
+    throw error;
+  }
+  const address = booted.app.getHttpServer().address() as { port: number };
+  const base = `http://127.0.0.1:${address.port}`;
   return {
-    app,
-    jobs: app.get(JobScheduler),
-    storage: app.get(JobStorage),
-    events: app.get(ZapJobsEvents),
+    ...booted,
     get: async (path) => {
-      const response = await fetch(base.replace('[::1]', '127.0.0.1') + path);
+      const response = await fetch(base + path);
       const text = await response.text();
       return { status: response.status, text, json: () => JSON.parse(text) };
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await app.close();
     },
   };
 }
