@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { JobRunStatus, type ZapJobsModuleOptions } from '../../lib/index.js';
+import { WorkerPool } from '../../lib/worker/worker-pool.js';
 import { appPerTest } from '../helpers/app-per-test.js';
 import { describeEachBackend, sqliteBackend } from '../helpers/backends.js';
 import { bootHttpApp, type HttpApp } from '../helpers/http-app.js';
@@ -41,6 +42,16 @@ describeEachBackend('GET /health through terminus', (backend) => {
     expect(body.details.zapjobs.status).toBe('up');
     expect(body.details.zapjobs.workerId).toEqual(expect.any(String));
     expect(body.details.zapjobs.heartbeatAgeMs).toBeLessThan(1000);
+  });
+
+  it('is down once the worker loop of this process has stopped', async () => {
+    await boot();
+    await app.app.get(WorkerPool).stop();
+
+    const { status, body } = await health(app);
+
+    expect(status).toBe(503);
+    expect(body.details.zapjobs.message).toMatch(/^the worker loop of .+ is not running$/);
   });
 
   it('is down when a queue waits longer than maxPendingAge, up under a looser limit', async () => {
