@@ -70,6 +70,8 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
     JobScheduler,
     ZapJobsLifecycle,
   ],
-  exports: [JobStorage, JobScheduler, ZapJobsEvents, ZapJobsMigrations, ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS],
+  // EngineStorage and WorkerPool are for the integrations of this package (health, metrics):
+  // applications cannot name them, lib/index.ts does not export them.
+  exports: [JobStorage, JobScheduler, ZapJobsEvents, ZapJobsMigrations, ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS, EngineStorage, WorkerPool],
 })
 export class ZapJobsModule extends ZapJobsConfigurableModule {}

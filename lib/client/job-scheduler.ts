@@ -286,7 +286,9 @@ export class JobScheduler implements OnApplicationShutdown {
   }
 
   private enqueued(id: string, run: NewJobRun, wake = true): void {
-    this.events.emit('enqueued', { runId: id, jobTypeId: run.jobTypeId, queue: run.queue });
+    // The queue the run went to: the one asked for, else its job's (what the storage stored).
+    const queue = run.queue ?? this.registry.get(run.jobTypeId)?.queue;
+    this.events.emit('enqueued', { runId: id, jobTypeId: run.jobTypeId, queue });
     if (wake) this.workers.notify();
   }
 }

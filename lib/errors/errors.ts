@@ -3,8 +3,9 @@ import { messages } from './messages.js';
 
 /** A module option is missing or out of range; raised while the module starts. */
 export class InvalidOptionsError extends ZapJobsError {
-  constructor(readonly problems: string[], options?: { cause?: unknown }) {
-    super(messages.invalidOptions(problems), options);
+  /** `of` names whose options they are (ZapJobsModule's unless given). */
+  constructor(readonly problems: string[], options?: { cause?: unknown; of?: string }) {
+    super(messages.invalidOptions(problems, options?.of), options);
   }
 }
 

@@ -35,8 +35,8 @@ export const messages = {
     `Invalid cron expression '${expression}': it never fires (no date matches it in the next 8 years, time zone ${timezone}); check the day of month against the month.`,
   optionsNotObject: (what: string, value: unknown) =>
     `${what}: expected an options object such as { database: 'data/jobs.db' } ({} for the defaults); got ${value === undefined ? 'undefined' : shownValue(value)}`,
-  invalidOptions: (problems: string[]) =>
-    `Invalid ZapJobsModule options:\n  - ${problems.join('\n  - ')}`,
+  invalidOptions: (problems: string[], of = 'ZapJobsModule') =>
+    `Invalid ${of} options:\n  - ${problems.join('\n  - ')}`,
   schemaNotMigrated: (pending: string[]) =>
     `The ZapJobs schema is not up to date (pending migrations: ${pending.join(', ')}) and autoMigrate is false. ` +
     `Run the migrations once: start with autoMigrate: true, or call app.get(ZapJobsMigrations).migrate() ` +

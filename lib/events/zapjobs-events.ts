@@ -11,10 +11,12 @@ export interface RunEvent {
 /** The lifecycle events an app can subscribe to, and what each carries. */
 export interface ZapJobsEventMap {
   enqueued: RunEvent;
-  started: RunEvent & { workerId: string };
+  /** `waitMs`: how long the run waited in its queue, from when it was due (scheduled) to this start. */
+  started: RunEvent & { workerId: string; waitMs: number };
   completed: RunEvent & { output: unknown; durationMs: number };
   failed: RunEvent & { error: Error; durationMs: number };
-  retrying: RunEvent & { error: Error; retryAt: Date };
+  /** `durationMs`: how long the attempt that failed ran. */
+  retrying: RunEvent & { error: Error; retryAt: Date; durationMs: number };
   cancelled: RunEvent;
 }
 

@@ -1,7 +1,8 @@
 import type { JobDefinition } from '../model/job-run.js';
 import { JobStorage } from './job-storage.js';
 import type {
-  AttemptLease, AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, RunCompletion, RunFailure, ScheduleTickClaim,
+  AttemptLease, AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueStats, RunCompletion, RunFailure,
+  ScheduleTickClaim,
 } from './job-storage.types.js';
 
 /**
@@ -67,6 +68,19 @@ export abstract class EngineStorage extends JobStorage {
   abstract claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean>;
   /** True when the job has a run pending or running. */
   abstract hasActiveRun(jobTypeId: string): Promise<boolean>;
+
+  // ----- reads of health checks and metrics -----
+
+  /**
+   * The last heartbeat of a worker (null: it has no row), read so that the database is really asked:
+   * a SQLite file deleted or replaced under the open connection fails here, where plain reads would
+   * go on reading the old inode.
+   */
+  abstract probeHeartbeat(workerId: string): Promise<Date | null>;
+  /** Per queue that holds any pending, running or failed run: their counts and the oldest due pending run. */
+  abstract queueStats(): Promise<QueueStats[]>;
+  /** Per queue, the runs that failed for good at or after `since`. */
+  abstract countFailuresSince(since: Date): Promise<Map<string, number>>;
 
   /**
    * Whether the database refused an operation for its values (a constraint, a value a column

@@ -202,3 +202,15 @@ export interface CompleteAndClaimResult {
   completed: string[];
   claimed: ClaimedRun[];
 }
+
+/** What one queue holds now: the reads behind health checks and metrics gauges. */
+export interface QueueStats {
+  queue: string;
+  /** Pending runs, due or scheduled for later. */
+  pending: number;
+  running: number;
+  /** Runs that failed for good and are still stored (cleanup removes them after the retention). */
+  failed: number;
+  /** When the longest-waiting due pending run became due (its scheduled time); null when none is due. */
+  oldestDueAt: Date | null;
+}

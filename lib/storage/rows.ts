@@ -11,6 +11,8 @@ import { statusesOf } from './unique.js';
  * (see Dialect.jsonText) and parsed here, so the values are the same whichever backend stored them.
  */
 const date = (value: unknown): Date | null => (value == null ? null : value instanceof Date ? value : new Date(Number(value)));
+/** A time column's value (epoch ms on SQLite, a Date from PostgreSQL) as a Date. */
+export const rowTime = (value: unknown): Date => date(value) as Date;
 const num = (value: unknown): number | null => (value == null ? null : Number(value));
 const str = (value: unknown): string | null => (value == null ? null : String(value));
 const flag = (value: unknown): boolean => value === true || value === 1 || value === '1' || value === 't';

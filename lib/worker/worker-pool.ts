@@ -286,7 +286,8 @@ export class WorkerPool {
     this.active.set(run.id, attempt);
     this.attempts.add(attempt);
     if (this.events.listening('started')) {
-      this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId });
+      const waitMs = Math.max(0, run.startedAt.getTime() - run.scheduledAt.getTime());
+      this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId, waitMs });
     }
     attempt.done = runAttempt(job, run, attempt.control, {
       lease,
@@ -337,7 +338,7 @@ export class WorkerPool {
     if (!(await this.completer.fail(failure))) return;
     this.logger.warn(`Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${maxAttempts} failed after ${durationMs} ms: ${error.message}`);
     const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
-    if (failure.retryAt) this.events.emit('retrying', { ...event, error, retryAt: failure.retryAt });
+    if (failure.retryAt) this.events.emit('retrying', { ...event, error, retryAt: failure.retryAt, durationMs });
     else this.events.emit('failed', { ...event, error, durationMs });
   }
 

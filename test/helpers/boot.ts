@@ -11,11 +11,11 @@ export interface BootedApp {
   close: () => Promise<void>;
 }
 
-/** Boots a Nest app with ZapJobs and the given handler classes; fast timings unless overridden. */
+/** Boots a Nest app with ZapJobs and the given handler classes (and modules, controllers); fast timings unless overridden. */
 export async function bootApp(
   options: ZapJobsModuleOptions,
   handlers: Type<unknown>[],
-  { logger }: { logger?: LoggerService } = {},
+  { logger, imports = [], controllers = [] }: { logger?: LoggerService; imports?: Array<Type<unknown> | DynamicModule>; controllers?: Type<unknown>[] } = {},
 ): Promise<BootedApp> {
   const zapjobs = ZapJobsModule.forRoot({
     pollInterval: 50,
@@ -24,7 +24,7 @@ export async function bootApp(
     shutdownTimeout: 2000,
     ...options,
   });
-  return boot(zapjobs, handlers, logger);
+  return boot(zapjobs, handlers, { logger, imports, controllers });
 }
 
 /**
@@ -32,12 +32,16 @@ export async function bootApp(
  * with `zap.drain()` and moves time with `zap.clock`, where bootApp's tests wait on real time.
  */
 export async function bootTestingApp(options: ZapJobsTestingOptions, handlers: Type<unknown>[]): Promise<BootedApp & { zap: ZapJobsTesting }> {
-  const booted = await boot(ZapJobsTestingModule.forRoot(options), handlers);
+  const booted = await boot(ZapJobsTestingModule.forRoot(options), handlers, {});
   return { ...booted, zap: booted.app.get(ZapJobsTesting) };
 }
 
-async function boot(zapjobs: DynamicModule, handlers: Type<unknown>[], logger?: LoggerService): Promise<BootedApp> {
-  @Module({ imports: [zapjobs], providers: handlers })
+async function boot(
+  zapjobs: DynamicModule,
+  handlers: Type<unknown>[],
+  { logger, imports = [], controllers = [] }: { logger?: LoggerService; imports?: Array<Type<unknown> | DynamicModule>; controllers?: Type<unknown>[] },
+): Promise<BootedApp> {
+  @Module({ imports: [zapjobs, ...imports], controllers, providers: handlers })
   class TestAppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();

@@ -48,6 +48,11 @@ export class PostgresExecutor implements SqlExecutor {
     return (await this.query(text, params)).rows;
   }
 
+  /** A read: a server that is gone or stopped fails it. */
+  probe(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return this.read(text, params);
+  }
+
   write(text: string, params: readonly unknown[] = []): Promise<StatementResult> {
     return this.query(text, params);
   }

@@ -49,6 +49,11 @@ export async function runBody<T>(body: TxBody<T>, run: (statement: Statement) =>
 export interface SqlExecutor {
   /** A statement that only reads. */
   read(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * A read that also checks the database is still the one opened: SQLite looks at its file first
+   * (a read through the open connection would still succeed on a deleted or replaced file).
+   */
+  probe(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** One statement that writes, in a transaction of its own. */
   write(text: string, params?: readonly unknown[]): Promise<StatementResult>;
   /** The statements of `body` in one transaction: all of them, or none when one throws. */

@@ -4,8 +4,8 @@ import type { JobRunStatus } from '../../model/statuses.js';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
 import type { AppTransaction } from '../app-transaction.js';
-import type { AttemptLease, AttemptLogLine, NewJobRun, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
-import { rowToDefinition } from '../rows.js';
+import type { AttemptLease, AttemptLogLine, NewJobRun, QueueStats, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
+import { rowToDefinition, rowTime } from '../rows.js';
 import type { Row, TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
 import { storableText } from './storable-text.js';
@@ -130,6 +130,42 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
       [jobTypeId],
     );
     return found.length > 0;
+  }
+
+  // ----- reads of health checks and metrics -----
+
+  async probeHeartbeat(workerId: string): Promise<Date | null> {
+    const [row] = await this.exec.probe(`SELECT last_heartbeat FROM ${this.t.heartbeats} WHERE worker_id = ?`, [workerId]);
+    return row ? rowTime(row.last_heartbeat) : null;
+  }
+
+  async queueStats(): Promise<QueueStats[]> {
+    // One pass over the rows of the three statuses (the partial pending, running and finished
+    // indexes hold them); completed and cancelled rows, the bulk of a busy table, are not read.
+    const found = await this.exec.read(
+      `SELECT queue,
+              SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
+              SUM(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
+              SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed,
+              MIN(CASE WHEN status = 'pending' AND scheduled_at <= ${this.d.param('time')} THEN scheduled_at END) AS oldest_due_at
+         FROM ${this.t.runs} WHERE status IN ('pending', 'running', 'failed') GROUP BY queue ORDER BY queue`,
+      [this.d.time(this.clock.now())],
+    );
+    return found.map((row) => ({
+      queue: String(row.queue),
+      pending: Number(row.pending),
+      running: Number(row.running),
+      failed: Number(row.failed),
+      oldestDueAt: row.oldest_due_at == null ? null : rowTime(row.oldest_due_at),
+    }));
+  }
+
+  async countFailuresSince(since: Date): Promise<Map<string, number>> {
+    const found = await this.exec.read(
+      `SELECT queue, COUNT(*) AS n FROM ${this.t.runs} WHERE status = 'failed' AND completed_at >= ? GROUP BY queue`,
+      [this.d.time(since.getTime())],
+    );
+    return new Map(found.map((row) => [String(row.queue), Number(row.n)]));
   }
 
   /** Rows of id and job_type_id of runs that just finished, for afterFinish (the hot paths use it). */

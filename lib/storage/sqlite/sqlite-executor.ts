@@ -130,6 +130,11 @@ export class SqliteExecutor implements SqlExecutor {
     return this.prepare(text).all(...params) as Row[];
   }
 
+  async probe(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    this.checkFile();
+    return this.read(text, params);
+  }
+
   async write(text: string, params: readonly unknown[] = []): Promise<StatementResult> {
     if (!this.appLaneClear()) await this.waitForApp();
     this.checkFile();
