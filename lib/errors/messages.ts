@@ -126,4 +126,6 @@ export const messages = {
   limitKeyThrew: (id: string, field: string, reason: string) => `The ${field} function of job '${id}' threw at enqueue: ${reason}; nothing was stored.`,
   limitKeyNotString: (id: string, field: string, value: unknown) =>
     `The ${field} function of job '${id}' must return a non-empty string, got ${shownValue(value)}; nothing was stored.`,
+  tracingOption: (field: string, expected: string, value: unknown) => `ZapJobsTracingModule.forRoot: ${field} must be ${expected}; got ${shownValue(value)}`,
+  tracingUnknownOption: (key: string) => `ZapJobsTracingModule.forRoot: unknown option '${key}' (known: tracerName, tracerProvider)`,
 };
