@@ -64,7 +64,10 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
-    return this.instrumentation === undefined ? this.enqueuePrepared(run, options) : this.instrumented([run], () => this.enqueuePrepared(run, options));
+    if (this.instrumentation === undefined) return this.enqueuePrepared(run, options);
+    // Detailed, so that the instrumentation learns whether a unique run's key was held.
+    if (run.unique !== undefined && options.manager === undefined) return (await this.instrumented([run], () => this.storeDetailed([run])))[0].runId;
+    return this.instrumented([run], () => this.enqueuePrepared(run, options));
   }
 
   private async enqueuePrepared(run: NewJobRun, options: EnqueueOptions & TransactionOptions): Promise<string> {
@@ -98,7 +101,11 @@ export class JobScheduler implements OnApplicationShutdown {
     const list = items as readonly EnqueueItem[];
     if (Array.isArray(list)) list.forEach((item, i) => noManagerIn(item?.options, `enqueueMany: items[${i}].options`));
     const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
-    return this.instrumentation === undefined ? this.enqueueManyPrepared(runs, options) : this.instrumented(runs, () => this.enqueueManyPrepared(runs, options));
+    if (this.instrumentation === undefined) return this.enqueueManyPrepared(runs, options);
+    if (options.manager === undefined && runs.some((run) => run.unique !== undefined)) {
+      return (await this.instrumented(runs, () => this.storeDetailed(runs))).map((result) => result.runId);
+    }
+    return this.instrumented(runs, () => this.enqueueManyPrepared(runs, options));
   }
 
   private async enqueueManyPrepared(runs: NewJobRun[], options: TransactionOptions): Promise<string[]> {

@@ -3,7 +3,7 @@ import { Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { InvalidOptionsError, JobRunStatus, JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
+import { InvalidOptionsError, InvalidPayloadError, JobRunStatus, JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
 import { EngineStorage } from '../../lib/storage/engine-storage.js';
 import { ZapJobsTracingModule } from '../../lib/tracing/index.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
@@ -101,10 +101,26 @@ describeEachBackend('tracing in one process', (backend) => {
     const { jobs } = await boot({ enableWorkers: false });
     const first = await jobs.enqueueDetailed(TracedOkJob, { order: 'u' }, { unique: true });
     const second = await jobs.enqueueDetailed(TracedOkJob, { order: 'u' }, { unique: true });
+    const third = await jobs.enqueue(TracedOkJob, { order: 'u' }, { unique: true });
+    const [fourth] = await jobs.enqueueMany([{ job: TracedOkJob, input: { order: 'u' }, options: { unique: true } }]);
 
     expect(second).toEqual({ runId: first.runId, created: false, replaced: false });
+    expect([third, fourth]).toEqual([first.runId, first.runId]);
     const producers = ofRun(SpanKind.PRODUCER, first.runId);
-    expect(producers.map((s) => s.attributes['zapjobs.run.created'])).toEqual([undefined, false]);
+    expect(producers.map((s) => s.attributes['zapjobs.run.created'])).toEqual([undefined, false, false, false]);
+  });
+
+  it('an enqueue the storage refuses: its producer span records the error', async () => {
+    const { jobs } = await boot({ enableWorkers: false });
+    await expect(jobs.enqueue(TracedOkJob, { order: 'x' }, { priority: 1.5 })).rejects.toThrow(InvalidPayloadError);
+
+    const [producer] = spans().filter((s) => s.kind === SpanKind.PRODUCER);
+    expect(producer).toMatchObject({
+      status: { code: SpanStatusCode.ERROR, message: expect.stringMatching(/^priority: expected an integer/) },
+      attributes: { 'error.type': 'InvalidPayloadError', 'zapjobs.job.id': 'traced.ok' },
+      events: [{ name: 'exception', attributes: expect.objectContaining({ 'exception.type': 'InvalidPayloadError' }) }],
+    });
+    expect(producer.attributes['messaging.message.id']).toBeUndefined();
   });
 
   it('a cancelled attempt ends with outcome cancelled and no error status', async () => {
