@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { InvalidOptionsError, InvalidPayloadError, JobRunStatus, JobScheduler, JobStorage, ZapJobsEvents, ZapJobsModule, type ZapJobsModuleOptions } from '../../lib/index.js';
 import { EngineStorage } from '../../lib/storage/engine-storage.js';
 import { ZapJobsTracingModule } from '../../lib/tracing/index.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { describeEachBackend, PG_URL, type TestDatabase } from '../helpers/backends.js';
 import { runIn } from '../helpers/boot.js';
 import { registerTracing, spanRecord, type SpanRecord } from '../helpers/tracing.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -95,6 +96,31 @@ describeEachBackend('tracing in one process', (backend) => {
 
     expect(producer).toMatchObject({ parentSpanId: checkout.spanId, attributes: { 'zapjobs.run.parent_id': parent } });
     expect(consumer).toMatchObject({ parentSpanId: producer.spanId, traceId: checkout.traceId, attributes: { 'zapjobs.run.outcome': 'completed' } });
+  });
+
+  it('enqueue({ manager }): the run inserted through the application\'s transaction carries the context too', async () => {
+    const { jobs } = await boot();
+    const app = new DataSource(
+      backend.name === 'sqlite'
+        ? { type: 'better-sqlite3', database: db.options.database as string }
+        : { type: 'postgres', url: PG_URL, schema: db.options.schema },
+    );
+    await app.initialize();
+    try {
+      const id = await tracer.startActiveSpan('place-order', async (span) => {
+        const stored = await app.transaction((manager) => jobs.enqueue(TracedOkJob, { order: 't' }, { manager }));
+        span.end();
+        return stored;
+      });
+      const order = spans().find((s) => s.name === 'place-order')!;
+      const producer = await spanOf(SpanKind.PRODUCER, id);
+      const consumer = await spanOf(SpanKind.CONSUMER, id);
+
+      expect(producer).toMatchObject({ parentSpanId: order.spanId, traceId: order.traceId });
+      expect(consumer).toMatchObject({ parentSpanId: producer.spanId, traceId: order.traceId, attributes: { 'zapjobs.run.outcome': 'completed' } });
+    } finally {
+      await app.destroy();
+    }
   });
 
   it('a unique run whose key is held: its producer span names the holder and says nothing was created', async () => {
