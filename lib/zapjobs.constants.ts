@@ -8,3 +8,8 @@ export const JOB_METADATA = 'zapjobs:job';
 export const ZAPJOBS_BACKEND = Symbol('zapjobs:backend');
 /** Injection token of the chosen backend's MigrationRunner. */
 export const ZAPJOBS_MIGRATION_RUNNER = Symbol('zapjobs:migration-runner');
+/**
+ * Injection token of the optional RunInstrumentation (lib/instrumentation/) that an integration's
+ * global module provides; absent, the engine instruments nothing.
+ */
+export const ZAPJOBS_INSTRUMENTATION = Symbol('zapjobs:instrumentation');

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
@@ -7,6 +7,7 @@ import { limitKeys } from '../discovery/job-limits.js';
 import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
+import type { RunInstrumentation } from '../instrumentation/run-instrumentation.js';
 import type { ContinuationOptions, EnqueueOptions, EnqueueResult, ScheduleOptions, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
 import type {
   ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
@@ -23,7 +24,7 @@ import { parseDuration } from '../util/duration.js';
 import { toJson } from '../util/json.js';
 import { errorMessage } from '../worker/to-error.js';
 import { WorkerPool } from '../worker/worker-pool.js';
-import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import { ZAPJOBS_INSTRUMENTATION, ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { AfterCommit } from './after-commit.js';
 
 /**
@@ -51,6 +52,8 @@ export class JobScheduler implements OnApplicationShutdown {
     private readonly scheduler: RecurringScheduler,
     private readonly clock: Clock,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+    /** Told of every run stored (tracing); undefined unless an integration provides one. */
+    @Optional() @Inject(ZAPJOBS_INSTRUMENTATION) private readonly instrumentation?: RunInstrumentation,
   ) {}
 
   /**
@@ -61,6 +64,13 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
+    if (this.instrumentation === undefined) return this.enqueuePrepared(run, options);
+    // Detailed, so that the instrumentation learns whether a unique run's key was held.
+    if (run.unique !== undefined && options.manager === undefined) return (await this.instrumented([run], () => this.storeDetailed([run])))[0].runId;
+    return this.instrumented([run], () => this.enqueuePrepared(run, options));
+  }
+
+  private async enqueuePrepared(run: NewJobRun, options: EnqueueOptions & TransactionOptions): Promise<string> {
     if (options.manager !== undefined) return (await this.enqueueInTransaction([run], options.manager))[0];
     if (run.unique !== undefined) return (await this.storeDetailed([run]))[0].runId;
     const id = await this.storage.enqueue(run);
@@ -74,7 +84,8 @@ export class JobScheduler implements OnApplicationShutdown {
    * onConflict 'replace' gave it this input and time. The 'enqueued' event fires only when created.
    */
   async enqueueDetailed<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
-    return (await this.storeDetailed([await this.prepare(job, input, options)]))[0];
+    const run = await this.prepare(job, input, options);
+    return (await (this.instrumentation === undefined ? this.storeDetailed([run]) : this.instrumented([run], () => this.storeDetailed([run]))))[0];
   }
 
   /**
@@ -90,6 +101,14 @@ export class JobScheduler implements OnApplicationShutdown {
     const list = items as readonly EnqueueItem[];
     if (Array.isArray(list)) list.forEach((item, i) => noManagerIn(item?.options, `enqueueMany: items[${i}].options`));
     const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
+    if (this.instrumentation === undefined) return this.enqueueManyPrepared(runs, options);
+    if (options.manager === undefined && runs.some((run) => run.unique !== undefined)) {
+      return (await this.instrumented(runs, () => this.storeDetailed(runs))).map((result) => result.runId);
+    }
+    return this.instrumented(runs, () => this.enqueueManyPrepared(runs, options));
+  }
+
+  private async enqueueManyPrepared(runs: NewJobRun[], options: TransactionOptions): Promise<string[]> {
     if (options.manager !== undefined) return this.enqueueInTransaction(runs, options.manager);
     if (runs.some((run) => run.unique !== undefined)) return (await this.storeDetailed(runs)).map((result) => result.runId);
     const ids = await this.storage.enqueueMany(runs);
@@ -101,7 +120,8 @@ export class JobScheduler implements OnApplicationShutdown {
   /** enqueueMany(), with an EnqueueResult per item (see enqueueDetailed). */
   async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<EnqueueResult[]> {
     const list = items as readonly EnqueueItem[];
-    return this.storeDetailed(await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {}))));
+    const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
+    return this.instrumentation === undefined ? this.storeDetailed(runs) : this.instrumented(runs, () => this.storeDetailed(runs));
   }
 
   private async storeDetailed(runs: NewJobRun[]): Promise<EnqueueResult[]> {
@@ -163,7 +183,7 @@ export class JobScheduler implements OnApplicationShutdown {
     run.triggerType = JobTriggerType.Continuation;
     run.continueOn = continuation.condition ?? 'success';
     run.passParentOutput = continuation.passParentOutput ?? false;
-    const id = await this.storage.enqueue(run);
+    const id = await (this.instrumentation === undefined ? this.storage.enqueue(run) : this.instrumented([run], () => this.storage.enqueue(run)));
     // The parent may have finished before the row above existed: resolve it now (idempotent).
     await this.storage.resolveContinuations(parentRunId);
     this.enqueued(id, run);
@@ -232,6 +252,29 @@ export class JobScheduler implements OnApplicationShutdown {
       this.workers.notify();
     });
     return ids;
+  }
+
+  /**
+   * Stores `runs` through `store`, telling the instrumentation of each: before (in the caller's
+   * async context, so a trace context taken then is the caller's) and after (the id it got, or the
+   * error). `store` gives one id or result per run, in order.
+   */
+  private async instrumented<T extends string | string[] | EnqueueResult[]>(runs: NewJobRun[], store: () => Promise<T>): Promise<T> {
+    const instrumentation = this.instrumentation as RunInstrumentation;
+    const scopes = runs.map((run) => instrumentation.enqueuing(run, run.queue ?? this.registry.get(run.jobTypeId)?.queue));
+    let stored: T;
+    try {
+      stored = await store();
+    } catch (error) {
+      for (const scope of scopes) scope.failed(error);
+      throw error;
+    }
+    const results: Array<string | EnqueueResult> = typeof stored === 'string' ? [stored] : stored;
+    results.forEach((result, i) => {
+      if (typeof result === 'string') scopes[i].stored(result, true);
+      else scopes[i].stored(result.runId, result.created);
+    });
+    return stored;
   }
 
   private idOf(job: JobRef): string {

@@ -141,4 +141,6 @@ export const messages = {
   notEnqueued: (what: string, enqueued: string[], more: number) =>
     `Expected ${what} to be enqueued, but ${enqueued.length === 0 ? 'no run is enqueued.' : `the enqueued runs are:\n  - ${enqueued.join('\n  - ')}`}` +
     (more > 0 ? `\n  (and ${more} more)` : ''),
+  tracingOption: (field: string, expected: string, value: unknown) => `ZapJobsTracingModule.forRoot: ${field} must be ${expected}; got ${shownValue(value)}`,
+  tracingUnknownOption: (key: string) => `ZapJobsTracingModule.forRoot: unknown option '${key}' (known: tracerName, tracerProvider)`,
 };

@@ -65,6 +65,12 @@ export interface NewJobRun {
   rateKey?: string | null;
   /** Deduplicates on a key (see UniqueOptions); `true` is `{}`. Default: none. */
   unique?: UniqueOptions | boolean;
+  /**
+   * The enqueuing code's trace context, as JSON text of its propagation fields (W3C `traceparent`,
+   * `tracestate`): set by the tracing integration (`@zapjobs/nestjs/tracing`), given back to the
+   * worker with the claimed run. Default: none.
+   */
+  traceContext?: string | null;
 }
 
 /** Fields of a run that updateRun may change (JSON fields as JSON text). */
@@ -112,6 +118,8 @@ export interface ClaimedRun {
   correlationId: string | null;
   parentRunId: string | null;
   triggerType: JobTriggerType;
+  /** The enqueuing code's trace context (see NewJobRun.traceContext), or null. */
+  traceContext: string | null;
 }
 
 export interface NewJobLog {

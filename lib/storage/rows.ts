@@ -103,6 +103,7 @@ export function rowToClaimed(row: Row, startedAt: Date): ClaimedRun {
     correlationId: str(row.correlation_id),
     parentRunId: str(row.parent_run_id),
     triggerType: row.trigger_type as JobTriggerType,
+    traceContext: str(row.trace_context),
   };
 }
 

@@ -29,6 +29,7 @@ export function runDefaults(row: Record<string, unknown>): RunDefaults {
 export const RUN_INSERT_COLUMNS = [
   'id', 'job_type_id', 'status', 'trigger_type', 'queue', 'priority', 'input_json', 'scheduled_at', 'created_at',
   'max_retries', 'correlation_id', 'parent_run_id', 'continue_on', 'pass_parent_output', 'concurrency_key', 'rate_key',
+  'trace_context',
 ] as const;
 
 /** The job type of a run to insert, checked before the definition is looked up. */
@@ -104,5 +105,6 @@ export function runRow(run: NewJobRun, defaults: RunDefaults, now: number, maxPa
     text(run.concurrencyKey, 'concurrencyKey', true) ??
       (defaults.concurrencyLimited ? '' : null),
     text(run.rateKey, 'rateKey', true) ?? (defaults.rateLimited ? '' : null),
+    text(run.traceContext, 'traceContext', true),
   ];
 }

@@ -1,16 +1,17 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import { JobRegistry, type RegisteredJob } from '../discovery/job-registry.js';
 import { JobCancelledError, JobTimeoutError, LeaseLostError, WorkerShutdownError } from '../errors/errors.js';
+import type { AttemptScope, RunInstrumentation } from '../instrumentation/run-instrumentation.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
 import type { AttemptLease, ClaimedRun, ClaimRequest, RunCompletion } from '../storage/job-storage.types.js';
 import { Clock } from '../util/clock.js';
 import { setLongTimeout, type LongTimeout } from '../util/timers.js';
-import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import { ZAPJOBS_INSTRUMENTATION, ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { AttemptControl } from './attempt-control.js';
 import { attemptFailure } from './attempt-failure.js';
-import { runAttempt, type AttemptOutcome } from './job-runner.js';
+import { runAttempt, type AttemptDeps, type AttemptOutcome } from './job-runner.js';
 import { RunCompleter } from './run-completer.js';
 import { capText, errorMessage, isInstance, MAX_MESSAGE_LENGTH, toError } from './to-error.js';
 
@@ -23,6 +24,8 @@ interface Attempt {
   done: Promise<void>;
   /** Its slot was refilled by the flush that committed it. */
   refilled: boolean;
+  /** What the instrumentation (tracing) follows of it; undefined without one. */
+  scope: AttemptScope | undefined;
 }
 
 /**
@@ -55,6 +58,8 @@ export class WorkerPool {
     private readonly events: ZapJobsEvents,
     private readonly clock: Clock,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+    /** Told of every attempt (tracing); undefined unless an integration provides one. */
+    @Optional() @Inject(ZAPJOBS_INSTRUMENTATION) private readonly instrumentation?: RunInstrumentation,
   ) {
     this.completer = new RunCompleter(
       storage,
@@ -274,7 +279,8 @@ export class WorkerPool {
   private execute(run: ClaimedRun): Promise<void> {
     const job = this.registry.get(run.jobTypeId) as RegisteredJob;
     const lease: AttemptLease = { runId: run.id, workerId: this.workerId, attempt: run.attemptNumber };
-    const attempt = { run, job, lease, control: new AttemptControl(), refilled: false } as Attempt;
+    const scope = this.instrumentation?.attempt(run, this.workerId);
+    const attempt = { run, job, lease, control: new AttemptControl(), refilled: false, scope } as Attempt;
     const previous = this.active.get(run.id);
     if (previous) {
       // Claimed again while an older attempt of it still runs here: the run was recovered while
@@ -289,13 +295,14 @@ export class WorkerPool {
       const waitMs = Math.max(0, run.startedAt.getTime() - run.scheduledAt.getTime());
       this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId, waitMs });
     }
-    attempt.done = runAttempt(job, run, attempt.control, {
+    const deps: AttemptDeps = {
       lease,
       writeLog: (line) => this.completer.log(line),
       writeProgress: (held, progressJson) => this.storage.writeProgress(held, progressJson),
       maxPayloadBytes: this.options.maxPayloadBytes,
       clock: this.clock,
-    })
+    };
+    attempt.done = (scope === undefined ? runAttempt(job, run, attempt.control, deps) : scope.within(() => runAttempt(job, run, attempt.control, deps)))
       .then((outcome) => this.settle(attempt, outcome))
       .catch((error: unknown) => this.lastResort(attempt, error))
       .finally(() => {
@@ -313,8 +320,9 @@ export class WorkerPool {
   }
 
   private async settle(attempt: Attempt, outcome: AttemptOutcome): Promise<void> {
-    const { run, job, lease, control } = attempt;
+    const { run, job, lease, control, scope } = attempt;
     if (outcome.ok) {
+      scope?.ended('completed');
       const completion = { ...lease, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs };
       return this.completer.complete(completion, (held) => {
         this.release(attempt);
@@ -327,13 +335,16 @@ export class WorkerPool {
     if (control.aborted && !isInstance(control.reason, JobTimeoutError)) {
       // Shutdown: stop() returned the run to the queue. Cancel, or a lease lost to stale-run
       // recovery: the row already says what happened; this worker records nothing over it.
-      if (isInstance(control.reason, JobCancelledError)) {
+      const cancelled = isInstance(control.reason, JobCancelledError);
+      scope?.ended(cancelled ? 'cancelled' : 'interrupted', toError(control.reason));
+      if (cancelled) {
         this.events.emit('cancelled', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber });
       }
       return;
     }
     const { error, durationMs } = outcome;
     const { failure, line, maxAttempts } = attemptFailure(lease, run, job, error, durationMs, this.clock.date());
+    scope?.ended(failure.retryAt ? 'retrying' : 'failed', error);
     this.completer.log(line);
     if (!(await this.completer.fail(failure))) return;
     this.logger.warn(`Run ${run.id} (${job.id}) attempt ${run.attemptNumber}/${maxAttempts} failed after ${durationMs} ms: ${error.message}`);
@@ -353,6 +364,7 @@ export class WorkerPool {
       this.logger.error(`Settling run ${attempt.run.id} attempt ${attempt.lease.attempt} failed: ${error.message}; recording it as failed`);
       error.message = capText(`the attempt's outcome could not be recorded: ${error.message}`, MAX_MESSAGE_LENGTH);
       const { failure, line } = attemptFailure(attempt.lease, attempt.run, attempt.job, error, 0, this.clock.date());
+      attempt.scope?.ended(failure.retryAt ? 'retrying' : 'failed', error);
       this.completer.log(line);
       await this.completer.fail(failure);
     } catch (error) {

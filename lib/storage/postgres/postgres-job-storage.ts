@@ -27,7 +27,7 @@ export interface PostgresStorageOptions extends SqlStorageOptions {
 /** Column types of RUN_INSERT_COLUMNS, for the arrays unnest() reads. */
 const RUN_INSERT_TYPES = [
   'uuid', 'text', 'text', 'text', 'text', 'int', 'jsonb', 'timestamptz', 'timestamptz', 'int', 'text', 'uuid', 'text', 'boolean',
-  'text', 'text',
+  'text', 'text', 'text',
 ];
 
 /**
@@ -206,7 +206,8 @@ export class PostgresJobStorage extends SqlEngineStorage {
       next_retry_at = NULL
     FROM picked WHERE r.id = picked.id AND r.status = 'pending'
     RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
-      r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type`;
+      r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
+      r.trace_context`;
 
   async cleanupOldRuns(retentionMs: number, batchSize = 500): Promise<number> {
     const cutoff = new Date(this.clock.now() - retentionMs);

@@ -18,7 +18,7 @@ import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
 const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
-                  created_at, correlation_id, parent_run_id, trigger_type`;
+                  created_at, correlation_id, parent_run_id, trigger_type, trace_context`;
 
 /**
  * JobStorage on SQLite: the shared SQL storage, plus what SQLite earns of its own. The hot path

@@ -18,6 +18,7 @@ import { describeAppTransactions } from './app-transactions.js';
 import { describeLimits } from './limits.js';
 import { describeUnique } from './unique.js';
 import { describeHealthReads } from './health-reads.js';
+import { describeTraceContext } from './trace-context.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -80,5 +81,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeLimits(ctx);
     describeUnique(ctx);
     describeHealthReads(ctx);
+    describeTraceContext(ctx);
   });
 }
