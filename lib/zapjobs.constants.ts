@@ -8,3 +8,5 @@ export const JOB_METADATA = 'zapjobs:job';
 export const ZAPJOBS_BACKEND = Symbol('zapjobs:backend');
 /** Injection token of the chosen backend's MigrationRunner. */
 export const ZAPJOBS_MIGRATION_RUNNER = Symbol('zapjobs:migration-runner');
+/** Metadata key written by `@OnJobEvent()` on a method. */
+export const JOB_EVENT_LISTENER_METADATA = 'zapjobs:job-event-listener';

@@ -126,4 +126,9 @@ export const messages = {
   limitKeyThrew: (id: string, field: string, reason: string) => `The ${field} function of job '${id}' threw at enqueue: ${reason}; nothing was stored.`,
   limitKeyNotString: (id: string, field: string, value: unknown) =>
     `The ${field} function of job '${id}' must return a non-empty string, got ${shownValue(value)}; nothing was stored.`,
+  unknownEventName: (where: string, value: unknown, known: readonly string[]) =>
+    `${where}: expected one of the events ${known.join(', ')}; got ${shownValue(value)}`,
+  notAJob: (field: string, value: unknown) => `${field}: expected a @Job class or a job id; got ${shownValue(value)}`,
+  waitForTimeout: (runId: string, timeoutMs: number, status: string) =>
+    `waitFor: run ${runId} did not finish within ${timeoutMs} ms (it is ${status}); the run goes on, only the wait ended`,
 };

@@ -20,6 +20,8 @@ import { PostgresListener } from './postgres-listener.js';
 export interface PostgresStorageOptions extends SqlStorageOptions {
   /** The NOTIFY channel of this schema and prefix. */
   channel: string;
+  /** The NOTIFY channel of events across processes, beside the wake-ups' (listened to only with events: { crossProcess }). */
+  eventsChannel: string;
   /** Connection settings for the LISTEN client (a dedicated connection, outside the pool). */
   listenConfig: Record<string, unknown>;
 }
@@ -58,6 +60,21 @@ export class PostgresJobStorage extends SqlEngineStorage {
 
   override async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
     const listener = new PostgresListener(this.options.listenConfig, this.options.channel, onWake);
+    await listener.start();
+    return () => listener.stop();
+  }
+
+  /** One NOTIFY per event, in one statement; delivered to the listeners when it commits (at once: it is its own transaction). */
+  async publishEvents(payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    await this.pg.write('SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p', [this.options.eventsChannel, [...payloads]]);
+  }
+
+  async subscribeEvents(onEvent: (payload: string) => void): Promise<() => Promise<void>> {
+    // The listener says '*' when its connection is (re)made: a wake-up's meaning, not an event.
+    const listener = new PostgresListener(this.options.listenConfig, this.options.eventsChannel, (payload) => {
+      if (payload !== '*') onEvent(payload);
+    });
     await listener.start();
     return () => listener.stop();
   }

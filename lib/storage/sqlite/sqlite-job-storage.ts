@@ -14,6 +14,7 @@ import { storableText } from '../sql/storable-text.js';
 import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { SqliteEventFeed } from './sqlite-event-feed.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
 const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
@@ -26,11 +27,21 @@ const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_n
  */
 export class SqliteJobStorage extends SqlEngineStorage {
   private readonly sqlite: SqliteExecutor;
+  private readonly feed: SqliteEventFeed;
 
   constructor(db: BetterSqlite3.Database, options: SqlStorageOptions) {
     const executor = new SqliteExecutor(db);
     super(executor, sqliteDialect, options);
     this.sqlite = executor;
+    this.feed = new SqliteEventFeed(executor, options.tables.events ?? `"zj_events"`, options.clock);
+  }
+
+  publishEvents(payloads: readonly string[]): Promise<void> {
+    return this.feed.publish(payloads);
+  }
+
+  subscribeEvents(onEvent: (payload: string) => void, pollIntervalMs: number): Promise<() => Promise<void>> {
+    return this.feed.subscribe(onEvent, pollIntervalMs);
   }
 
   /** Statement texts built once: the enqueue path looks its statement up by text on every call. */
