@@ -49,6 +49,8 @@ describe('resolveOptions defaults', () => {
       cleanupInterval: 600_000,
       cleanupBatchSize: 500,
       maxPayloadBytes: 1_048_576,
+      events: { crossProcess: false },
+      webhooks: [],
     });
     expect(workerId).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${process.pid}:[0-9a-f]{6}$`));
   });
