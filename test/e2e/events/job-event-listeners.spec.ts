@@ -79,15 +79,14 @@ describeEachBackend('event listeners', (backend) => {
     });
     const first = await t.booted.jobs.enqueue(OkJob, { n: 1 });
     const second = await t.booted.jobs.enqueue(OkJob, { n: 2 });
-    const runs = await Promise.all([first, second].map((id) => t.booted!.jobs.waitFor(id, { timeout: '10s' })));
+    const runs = await Promise.all([first, second].map((id) => t.booted!.jobs.waitFor(id, { timeout: '20s' })));
     expect(runs.map((run) => [run.status, run.output])).toEqual([
       [JobRunStatus.Completed, { doubled: 2 }],
       [JobRunStatus.Completed, { doubled: 4 }],
     ]);
-    await waitFor(() => logger.errors.some((line) => line.includes('listener rejected')), { what: 'the rejection logged' });
-    const errors = logger.errors.join('\n');
-    expect(errors).toContain(`A 'completed' listener threw: listener exploded`);
-    expect(errors).toContain(`A 'completed' listener threw: plain listener exploded`);
+    // The stored run can be read as completed a moment before this process's completer emits the event.
+    const logged = [`A 'started' listener threw: listener rejected`, `A 'completed' listener threw: listener exploded`, `A 'completed' listener threw: plain listener exploded`];
+    await waitFor(() => logged.every((line) => logger.errors.includes(line)), { what: 'the three listener errors logged', timeoutMs: 20_000 });
   });
 
   it('@OnJobEvent naming an unknown event or a class that is not a job fails start-up with a named error', async () => {

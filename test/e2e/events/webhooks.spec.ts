@@ -66,7 +66,7 @@ describeEachBackend('webhooks', (backend) => {
     // Only 'completed' was asked for, and the delivery job's own events send nothing.
     expect(hook.received).toHaveLength(2);
     const [delivery] = await t.booted.storage.listRuns({ jobTypeId: 'zapjobs.webhook' });
-    const done = await t.booted.jobs.waitFor(delivery.id, { timeout: '10s' });
+    const done = await t.booted.jobs.waitFor(delivery.id, { timeout: '20s' });
     expect(done.status).toBe(JobRunStatus.Completed);
     expect(done.attemptNumber).toBe(2);
     // The secret is never stored with the delivery.
