@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { JobRunStatus, WaitForTimeoutError, type ZapJobsEventMap } from '../../../lib/index.js';
+import { JobRunStatus, RunNotFoundError, WaitForTimeoutError, type ZapJobsEventMap } from '../../../lib/index.js';
 import { describeEachBackend, type TestDatabase } from '../../helpers/backends.js';
 import { bootApp, type BootedApp } from '../../helpers/boot.js';
 import { startChild, type Child } from '../../helpers/child-process.js';
@@ -87,6 +87,9 @@ describeEachBackend('events across processes', (backend) => {
     expect(error).toBeInstanceOf(WaitForTimeoutError);
     expect((error as Error).message).toContain(`run ${stuck} did not finish within 300 ms (it is pending)`);
     expect((await client.storage.getRun(stuck))?.status).toBe(JobRunStatus.Pending);
+
+    await expect(client.jobs.waitFor(stuck, { timeout: 'soon' })).rejects.toThrow(/^waitFor: timeout/);
+    await expect(client.jobs.waitFor('0190a6f0-0000-7000-8000-000000000000', { timeout: '5s' })).rejects.toBeInstanceOf(RunNotFoundError);
   });
 
   it('waitFor in a process that hears no events from others: a finished run at once, a running one by polling the stored run', async () => {
