@@ -190,11 +190,11 @@ export class PostgresJobStorage extends SqlEngineStorage {
       return { completed, claimed };
     }
     const now = this.clock.now();
-    const taken = this.takeEvents();
-    const events = { channel: this.options.eventsChannel, payloads: taken.payloads };
+    const taken = this.pendingEvents.payloads.length > 0 ? this.takeEvents() : undefined;
+    const events = taken && { channel: this.options.eventsChannel, payloads: taken.payloads };
     const { sql: text, params } = hotPathQuery(this.t, { completions, next, channel: this.options.channel, now: new Date(now), events });
     const query = this.pg.query(text, params);
-    void this.sendEvents(taken, query);
+    if (taken) void this.sendEvents(taken, query);
     const { rows } = await query;
     const completed: string[] = [];
     const cancelled: string[] = [];
