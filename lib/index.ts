@@ -3,8 +3,10 @@
 // internal, so that they can change without breaking applications.
 export { ZapJobsModule } from './zapjobs.module.js';
 export { ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
-export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
+export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy, EventsOptions, WebhookOptions } from './options/zapjobs-options.interface.js';
 export { Job } from './decorators/job.decorator.js';
+export { OnJobEvent, type OnJobEventOptions } from './decorators/on-job-event.decorator.js';
+export { verifyWebhookSignature } from './webhooks/webhook-signature.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
 export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type {

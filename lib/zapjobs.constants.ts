@@ -13,3 +13,6 @@ export const ZAPJOBS_MIGRATION_RUNNER = Symbol('zapjobs:migration-runner');
  * global module provides; absent, the engine instruments nothing.
  */
 export const ZAPJOBS_INSTRUMENTATION = Symbol('zapjobs:instrumentation');
+
+/** Metadata key written by `@OnJobEvent()` on a method. */
+export const JOB_EVENT_LISTENER_METADATA = 'zapjobs:job-event-listener';

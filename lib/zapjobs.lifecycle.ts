@@ -2,7 +2,11 @@ import {
   Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { JobScheduler } from './client/job-scheduler.js';
+import { JobEventExplorer } from './discovery/job-event-explorer.js';
 import { JobExplorer } from './discovery/job-explorer.js';
+import { EventRelay } from './event-relay/event-relay.js';
+import { ZapJobsEvents } from './events/zapjobs-events.js';
 import type { RegisteredJob } from './discovery/job-registry.js';
 import { HeartbeatService } from './maintenance/heartbeat.service.js';
 import { MaintenanceService } from './maintenance/maintenance.service.js';
@@ -14,6 +18,8 @@ import { EngineStorage } from './storage/engine-storage.js';
 import type { JobDefinitionInput } from './storage/job-storage.types.js';
 import { Clock } from './util/clock.js';
 import { toJson } from './util/json.js';
+import { WebhookDeliveryJob } from './webhooks/webhook-delivery.job.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WorkerPool } from './worker/worker-pool.js';
 import { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
 
@@ -26,9 +32,14 @@ import { ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
 @Injectable()
 export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('ZapJobs');
+  private webhooks: WebhookDispatcher | undefined;
 
   constructor(
     private readonly explorer: JobExplorer,
+    private readonly eventExplorer: JobEventExplorer,
+    private readonly relay: EventRelay,
+    private readonly events: ZapJobsEvents,
+    private readonly jobs: JobScheduler,
     private readonly storage: EngineStorage,
     private readonly workers: WorkerPool,
     private readonly scheduler: RecurringScheduler,
@@ -40,8 +51,13 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const jobs = this.explorer.explore();
+    const hooks = this.options.webhooks;
+    const jobs = this.explorer.explore(hooks.length ? [new WebhookDeliveryJob(hooks)] : []);
+    this.eventExplorer.explore();
     for (const job of jobs) await this.storage.upsertDefinition(this.definitionOf(job));
+    // Before the workers start, so that no event of theirs goes unheard by other processes or webhooks.
+    await this.relay.start();
+    if (hooks.length) (this.webhooks = new WebhookDispatcher(hooks, this.events, this.jobs)).start();
     this.scheduler.onEnqueued = () => this.workers.notify();
     if (this.options.enableWorkers) {
       // Recovers what a previous process under this workerId held, and writes the heartbeat row,
@@ -67,6 +83,10 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // After the workers drained (beforeApplicationShutdown): their last events still go out.
+    this.webhooks?.stop();
+    this.eventExplorer.clear();
+    await this.relay.stop();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 

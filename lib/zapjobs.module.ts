@@ -3,7 +3,9 @@ import { DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { JobScheduler } from './client/job-scheduler.js';
 import { ZapJobsEvents } from './events/zapjobs-events.js';
+import { JobEventExplorer } from './discovery/job-event-explorer.js';
 import { JobExplorer } from './discovery/job-explorer.js';
+import { EventRelay } from './event-relay/event-relay.js';
 import { JobMetadataAccessor } from './discovery/job-metadata.accessor.js';
 import { JobRegistry } from './discovery/job-registry.js';
 import { HeartbeatService } from './maintenance/heartbeat.service.js';
@@ -62,7 +64,9 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
     JobMetadataAccessor,
     JobRegistry,
     JobExplorer,
+    JobEventExplorer,
     ZapJobsEvents,
+    EventRelay,
     WorkerPool,
     RecurringScheduler,
     MaintenanceService,

@@ -25,7 +25,9 @@ import { toJson } from '../util/json.js';
 import { errorMessage } from '../worker/to-error.js';
 import { WorkerPool } from '../worker/worker-pool.js';
 import { ZAPJOBS_INSTRUMENTATION, ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
+import type { Duration } from '../util/duration.js';
 import { AfterCommit } from './after-commit.js';
+import { waitForRun } from './wait-for-run.js';
 
 /**
  * What an application calls: enqueue, trigger, cancel, retry, chain and schedule jobs.
@@ -227,6 +229,23 @@ export class JobScheduler implements OnApplicationShutdown {
     const run = await this.storage.getRun(runId);
     if (!run || (job !== undefined && run.jobTypeId !== this.idOf(job))) return null;
     // The stored values are what enqueue() and handle() of this job produced, as JSON gives them back.
+    return run as JobRunOf<J>;
+  }
+
+  /**
+   * Waits for a run to finish, in any process: resolves with the stored run once it is completed,
+   * failed (its retries spent) or cancelled, at once if it already is; rejects with a
+   * WaitForTimeoutError after `timeout` (the run goes on), with a RunNotFoundError for an unknown
+   * id. Events make it answer early; the stored run is read every pollInterval too, so a missed
+   * event never hangs it. `waitFor<typeof ReportJob>(id)` types the run's output as that job's.
+   *
+   * @example const run = await jobs.waitFor(await jobs.enqueue(ReportJob, input), { timeout: '30s' });
+   */
+  async waitFor<J extends JobRef = string>(runId: string, options: { timeout?: Duration } = {}): Promise<JobRunOf<J>> {
+    if (options === null || typeof options !== 'object') throw new InvalidPayloadError(`waitFor: options: expected { timeout? }, got ${String(options)}`);
+    const timeoutMs = parseDuration(options.timeout ?? '1m', 'waitFor: timeout');
+    if (typeof runId !== 'string' || runId === '') throw new InvalidPayloadError(`waitFor: runId: expected a run id (a string), got ${String(runId)}`);
+    const run = await waitForRun(this.storage, this.events, runId, { timeoutMs, pollMs: this.options.pollInterval });
     return run as JobRunOf<J>;
   }
 

@@ -27,8 +27,18 @@ export class JobExplorer {
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
   ) {}
 
-  explore(): RegisteredJob[] {
+  /**
+   * `internal`: handlers ZapJobs itself adds (the webhook delivery), registered as if discovered
+   * but without being providers, so an application without them has no such definition.
+   */
+  explore(internal: JobHandler[] = []): RegisteredJob[] {
     const seen = new Map<string, string>();
+    for (const instance of internal) {
+      const metatype = instance.constructor as Type<unknown>;
+      const options = this.accessor.getJobOptions(metatype) as JobOptions;
+      seen.set(options.id, metatype.name);
+      this.registry.add(this.resolve(options, metatype.name, metatype, instance));
+    }
     for (const wrapper of this.discovery.getProviders()) {
       const found = this.jobOf(wrapper);
       if (!found) continue;

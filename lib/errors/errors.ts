@@ -112,3 +112,10 @@ export class DatabaseFileGoneError extends ZapJobsError {
  * driver, an in-memory SQLite database). Nothing was stored.
  */
 export class InvalidManagerError extends ZapJobsError {}
+
+/** jobs.waitFor() gave up: the run had not finished within the timeout (the run itself goes on). */
+export class WaitForTimeoutError extends ZapJobsError {
+  constructor(readonly runId: string, readonly timeoutMs: number, readonly status: string) {
+    super(messages.waitForTimeout(runId, timeoutMs, status));
+  }
+}

@@ -143,4 +143,9 @@ export const messages = {
     (more > 0 ? `\n  (and ${more} more)` : ''),
   tracingOption: (field: string, expected: string, value: unknown) => `ZapJobsTracingModule.forRoot: ${field} must be ${expected}; got ${shownValue(value)}`,
   tracingUnknownOption: (key: string) => `ZapJobsTracingModule.forRoot: unknown option '${key}' (known: tracerName, tracerProvider)`,
+  unknownEventName: (where: string, value: unknown, known: readonly string[]) =>
+    `${where}: expected one of the events ${known.join(', ')}; got ${shownValue(value)}`,
+  notAJob: (field: string, value: unknown) => `${field}: expected a @Job class or a job id; got ${shownValue(value)}`,
+  waitForTimeout: (runId: string, timeoutMs: number, status: string) =>
+    `waitFor: run ${runId} did not finish within ${timeoutMs} ms (it is ${status}); the run goes on, only the wait ended`,
 };

@@ -61,6 +61,10 @@ export class RetryPolicySchema {
   @IsOptional() @IsNumber() @Min(0) @Max(1) jitter?: number;
 }
 
+export class EventsOptionsSchema {
+  @IsOptional() @IsBoolean() crossProcess?: boolean;
+}
+
 /** class-validator rules of ZapJobsModuleOptions; every field optional, defaults applied after. */
 export class ZapJobsOptionsSchema {
   @IsOptional() @IsIn(['sqlite', 'postgres'], { message: `storage must be 'sqlite' or 'postgres'` })
@@ -110,6 +114,13 @@ export class ZapJobsOptionsSchema {
   @IsOptional() @IsDuration(DURATION_BOUNDS.cleanupInterval) cleanupInterval?: unknown;
   @IsOptional() @IsInt() @Min(1) cleanupBatchSize?: number;
   @IsOptional() @IsInt() @Min(1) maxPayloadBytes?: number;
+
+  @IsOptional() @ValidateNested() @Type(() => EventsOptionsSchema)
+  events?: EventsOptionsSchema;
+
+  // Each entry is checked in resolve-options.ts (webhookEntries).
+  @IsOptional() @IsArray()
+  webhooks?: unknown[];
 }
 
 /** Every key the options object may hold (typos are reported rather than silently ignored). */
@@ -117,7 +128,7 @@ export const OPTION_KEYS: readonly string[] = [
   'storage', 'database', 'url', 'host', 'port', 'username', 'password', 'schema', 'poolSize', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
   'queues', 'concurrency', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
   'enableScheduler', 'enableWorkers', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
-  'retention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes',
+  'retention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes', 'events', 'webhooks',
   // added by ConfigurableModuleBuilder's extras
   'isGlobal',
 ];

@@ -69,6 +69,40 @@ function queueEntries(value: unknown, concurrency: unknown, problems: string[]):
   });
 }
 
+const WEBHOOK_KEYS = ['url', 'events', 'secret'];
+const EVENT_NAMES = ['enqueued', 'started', 'progress', 'completed', 'failed', 'retrying', 'cancelled'];
+
+/** `webhooks` entries checked one by one; problems name each entry's field. */
+function webhookEntries(value: unknown, problems: string[]): ResolvedZapJobsOptions['webhooks'] {
+  if (!Array.isArray(value)) return [];
+  return value.map((entry: unknown, i) => {
+    const field = `webhooks[${i}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      problems.push(`${field}: expected { url, secret, events? } (got ${JSON.stringify(entry)})`);
+      return { url: '', events: undefined, secret: '' };
+    }
+    const record = entry as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!WEBHOOK_KEYS.includes(key)) problems.push(`${field}.${key}: unknown option; known: ${WEBHOOK_KEYS.join(', ')}`);
+    }
+    const { url, secret, events } = record;
+    let parsed: URL | undefined;
+    try {
+      parsed = typeof url === 'string' ? new URL(url) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      problems.push(`${field}.url: expected an http:// or https:// URL (got ${JSON.stringify(url)})`);
+    }
+    if (typeof secret !== 'string' || secret === '') problems.push(`${field}.secret: expected a non-empty string (got ${secret === undefined ? 'nothing' : '(hidden)'})`);
+    if (events !== undefined && (!Array.isArray(events) || events.some((e) => !EVENT_NAMES.includes(e as string)))) {
+      problems.push(`${field}.events: expected a list of ${EVENT_NAMES.join(', ')} (got ${JSON.stringify(events)})`);
+    }
+    return Object.freeze({ url: String(url), secret: String(secret), events: Array.isArray(events) ? Object.freeze([...events] as string[]) : undefined });
+  });
+}
+
 /**
  * Validates the options a user passed, then applies the defaults, once, for both forRoot and
  * forRootAsync. Every problem is reported at once, each naming the option, its value and what is allowed.
@@ -98,6 +132,11 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     }
   }
   const queues = queueEntries(input.queues, input.concurrency, problems);
+  const webhooks = webhookEntries(input.webhooks, problems);
+  const events = input.events;
+  if (events !== null && typeof events === 'object') {
+    for (const key of Object.keys(events)) if (key !== 'crossProcess') problems.push(`events.${key}: unknown option; known: crossProcess`);
+  }
   if (problems.length > 0) throw new InvalidOptionsError(problems);
 
   const ms = (value: unknown, fallback: number | string, field: string) =>
@@ -141,6 +180,8 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     cleanupInterval: ms(raw.cleanupInterval, '10m', 'cleanupInterval'),
     cleanupBatchSize: raw.cleanupBatchSize ?? 500,
     maxPayloadBytes: raw.maxPayloadBytes ?? 1024 * 1024,
+    events: Object.freeze({ crossProcess: raw.events?.crossProcess ?? false }),
+    webhooks: Object.freeze(webhooks),
   };
   if (resolved.staleAfter <= resolved.heartbeatInterval) {
     throw new InvalidOptionsError([

@@ -40,4 +40,6 @@ export interface ResolvedZapJobsOptions {
   cleanupInterval: number;
   cleanupBatchSize: number;
   maxPayloadBytes: number;
+  events: { crossProcess: boolean };
+  webhooks: ReadonlyArray<{ url: string; events: readonly string[] | undefined; secret: string }>;
 }

@@ -25,6 +25,31 @@ export interface QueueOptions {
   concurrency?: number;
 }
 
+/** Events across processes (see ZapJobsEvents). */
+export interface EventsOptions {
+  /**
+   * Publish this process's run events to every process on the same database, and hear theirs
+   * (`remote: true` on the payload): PostgreSQL by NOTIFY on a channel of its own (one more
+   * connection, for LISTEN), SQLite through a change feed table read every `pollInterval`. Set it
+   * on the processes whose events others should hear and on those that listen: off, a process
+   * pays nothing for it. Delivery is at-most-once; the stored run is the truth. @default false
+   */
+  crossProcess?: boolean;
+}
+
+/** An outbound webhook: each matching event is POSTed as JSON, signed, by a ZapJobs job (retried with backoff). */
+export interface WebhookOptions {
+  /** http(s) URL the event is POSTed to. */
+  url: string;
+  /** Events sent to it. @default every event but 'progress' */
+  events?: Array<'enqueued' | 'started' | 'progress' | 'completed' | 'failed' | 'retrying' | 'cancelled'>;
+  /**
+   * Key of the HMAC-SHA256 signature: header `X-ZapJobs-Signature: sha256=<hex of HMAC(secret, `${timestamp}.${body}`)>`,
+   * with the timestamp (Unix milliseconds) in `X-ZapJobs-Timestamp`.
+   */
+  secret: string;
+}
+
 export interface ZapJobsModuleOptions {
   /** Storage backend: 'sqlite' (one file, one host) or 'postgres' (many workers on many hosts). @default 'sqlite' */
   storage?: 'sqlite' | 'postgres';
@@ -107,4 +132,12 @@ export interface ZapJobsModuleOptions {
   cleanupBatchSize?: number;
   /** Largest input accepted at enqueue, in bytes of JSON. @default 1048576 (1 MiB) */
   maxPayloadBytes?: number;
+  /** Events across processes. @default { crossProcess: false } */
+  events?: EventsOptions;
+  /**
+   * Outbound webhooks: the events of the runs of this process (not those heard from others, so each
+   * event is sent once), POSTed by the internal job 'zapjobs.webhook' on the 'default' queue, retried
+   * with the module's retryPolicy. Its own runs send no webhooks. @default []
+   */
+  webhooks?: WebhookOptions[];
 }

@@ -90,6 +90,18 @@ export abstract class EngineStorage extends JobStorage {
   abstract refusedData(error: unknown): boolean;
 
   /**
+   * Publishes events (small JSON texts) to every process on this database that subscribed:
+   * PostgreSQL NOTIFY on a channel of its own, SQLite a row each in the change feed, which is
+   * pruned as it goes. One statement for the lot. At-most-once: nothing retries a lost publish.
+   */
+  abstract publishEvents(payloads: readonly string[]): Promise<void>;
+  /**
+   * Subscribes to what any process (this one included) publishes from now on. PostgreSQL delivers
+   * as NOTIFY arrives; SQLite reads the feed every `pollIntervalMs`. Returns the unsubscribe.
+   */
+  abstract subscribeEvents(onEvent: (payload: string) => void, pollIntervalMs: number): Promise<() => Promise<void>>;
+
+  /**
    * Subscribes to wake-ups: `onWake(queue)` is called when runs become due in another process
    * (PostgreSQL LISTEN/NOTIFY). Backends without such a channel rely on polling: this default
    * subscribes to nothing. Returns a function that unsubscribes.

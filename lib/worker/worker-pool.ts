@@ -298,7 +298,13 @@ export class WorkerPool {
     const deps: AttemptDeps = {
       lease,
       writeLog: (line) => this.completer.log(line),
-      writeProgress: (held, progressJson) => this.storage.writeProgress(held, progressJson),
+      writeProgress: async (held, progressJson) => {
+        const stored = await this.storage.writeProgress(held, progressJson);
+        if (stored && this.events.listening('progress')) {
+          this.events.emit('progress', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, progress: JSON.parse(progressJson) });
+        }
+        return stored;
+      },
       maxPayloadBytes: this.options.maxPayloadBytes,
       clock: this.clock,
     };

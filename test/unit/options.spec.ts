@@ -49,6 +49,8 @@ describe('resolveOptions defaults', () => {
       cleanupInterval: 600_000,
       cleanupBatchSize: 500,
       maxPayloadBytes: 1_048_576,
+      events: { crossProcess: false },
+      webhooks: [],
     });
     expect(workerId).toMatch(new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${process.pid}:[0-9a-f]{6}$`));
   });
@@ -220,5 +222,33 @@ describe('resolveOptions validation', () => {
 
   it('accepts staleAfter just longer than heartbeatInterval', () => {
     expect(resolveOptions({ heartbeatInterval: 1_000, staleAfter: 1_001 }).staleAfter).toBe(1_001);
+  });
+});
+
+describe('resolveOptions: events and webhooks (issue 11)', () => {
+  it('resolves events.crossProcess and the webhooks, frozen', () => {
+    const o = resolveOptions({ events: { crossProcess: true }, webhooks: [{ url: 'https://h.example/x', secret: 'k', events: ['failed'] }] });
+    expect(o.events).toEqual({ crossProcess: true });
+    expect(o.webhooks).toEqual([{ url: 'https://h.example/x', secret: 'k', events: ['failed'] }]);
+    expect(Object.isFrozen(o.webhooks[0])).toBe(true);
+  });
+
+  it('names the field of each bad events or webhooks value, never showing a secret', () => {
+    const problems = (options: unknown) => {
+      try {
+        resolveOptions(options as ZapJobsModuleOptions);
+      } catch (error) {
+        return (error as InvalidOptionsError).problems;
+      }
+      return [];
+    };
+    expect(problems({ events: { crossProcess: 'yes' } })).toEqual([expect.stringMatching(/^events\.crossProcess: .*boolean/)]);
+    expect(problems({ events: { cross: true } })).toEqual(['events.cross: unknown option; known: crossProcess']);
+    expect(problems({ webhooks: [{ url: 'https://h.example', secret: 'k', events: ['done'], extra: 1 }, 'x'] })).toEqual([
+      'webhooks[0].extra: unknown option; known: url, events, secret',
+      'webhooks[0].events: expected a list of enqueued, started, progress, completed, failed, retrying, cancelled (got ["done"])',
+      'webhooks[1]: expected { url, secret, events? } (got "x")',
+    ]);
+    expect(problems({ webhooks: [{ url: 'https://h.example', secret: 42 }] })).toEqual(['webhooks[0].secret: expected a non-empty string (got (hidden))']);
   });
 });

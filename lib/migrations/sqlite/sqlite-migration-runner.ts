@@ -5,11 +5,13 @@ import { ZapJobsInitialSchema1732838400000 } from './1732838400000-initial-schem
 import { ZapJobsUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
 import { ZapJobsTraceContext1764720000000 } from './1764720000000-trace-context.js';
+import { ZapJobsEventFeed1764730000000 } from './1764730000000-event-feed.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const SQLITE_MIGRATIONS: Array<new () => MigrationInterface> = [
   ZapJobsInitialSchema1732838400000, ZapJobsUniqueRuns1764633600000, ZapJobsConcurrencyAndRateLimits1764633700000,
   ZapJobsTraceContext1764720000000,
+  ZapJobsEventFeed1764730000000,
 ];
 
 /** SQLite's migrations in one BEGIN IMMEDIATE transaction on the DataSource's one connection. */

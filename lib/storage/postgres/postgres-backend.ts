@@ -16,6 +16,7 @@ export const postgresBackend: StorageBackend = {
       clock,
       maxPayloadBytes: options.maxPayloadBytes,
       channel: `zapjobs_${options.schema}_${options.tablePrefix}`.slice(0, 63),
+      eventsChannel: `zapjobs_events_${options.schema}_${options.tablePrefix}`.slice(0, 63),
       listenConfig: pgConnectionConfig(options),
     });
   },

@@ -17,6 +17,8 @@ export interface HotPathInput {
   next: ClaimRequest;
   channel: string;
   now: Date;
+  /** Events waiting to be published (NOTIFY on `eventsChannel`): they ride on this statement instead of a round trip of their own. */
+  events?: { channel: string; payloads: string[] };
 }
 
 /** Definitions the plain claim never takes: disabled ones, and those with a limit (the limited claim's). */
@@ -99,6 +101,8 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
         r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
         r.trace_context, locked.qi)`);
   }
+  const events = input.events && input.events.payloads.length > 0 ? input.events : undefined;
+  if (events) parts.push(`published AS (SELECT pg_notify(${$(events.channel)}, p) FROM unnest(${$(events.payloads)}::text[]) AS p)`);
   const selects: string[] = [];
   if (complete) {
     // Referencing touched and woken makes PostgreSQL run them (a SELECT CTE runs only when read).
@@ -113,6 +117,11 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
   if (claim) {
     selects.push(`SELECT 'claimed', id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
         created_at, started_at, correlation_id, parent_run_id, trigger_type, trace_context, qi FROM claimed`);
+  }
+  if (events) {
+    // An aggregate in FROM reads every row of published, so every NOTIFY is sent, whatever else the statement finds.
+    selects.push(`SELECT 'published', NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM (SELECT count(*) AS n FROM published) AS x WHERE x.n < 0`);
   }
   if (selects.length === 0) return { sql: 'SELECT NULL::text AS kind WHERE false', params };
   return { sql: `WITH ${parts.join(',\n')}\n${selects.join(' UNION ALL ')}`, params };

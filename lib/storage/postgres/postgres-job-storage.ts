@@ -20,9 +20,14 @@ import { PostgresListener } from './postgres-listener.js';
 export interface PostgresStorageOptions extends SqlStorageOptions {
   /** The NOTIFY channel of this schema and prefix. */
   channel: string;
+  /** The NOTIFY channel of events across processes, beside the wake-ups' (listened to only with events: { crossProcess }). */
+  eventsChannel: string;
   /** Connection settings for the LISTEN client (a dedicated connection, outside the pool). */
   listenConfig: Record<string, unknown>;
 }
+
+/** How long published events wait for a hot-path statement to ride on before they take a statement of their own. */
+const RIDE_WAIT_MS = 10;
 
 /** Column types of RUN_INSERT_COLUMNS, for the arrays unnest() reads. */
 const RUN_INSERT_TYPES = [
@@ -58,6 +63,49 @@ export class PostgresJobStorage extends SqlEngineStorage {
 
   override async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
     const listener = new PostgresListener(this.options.listenConfig, this.options.channel, onWake);
+    await listener.start();
+    return () => listener.stop();
+  }
+
+  /** Events waiting for a statement to ride on (the hot path's), and who waits for them to be sent. */
+  private pendingEvents: { payloads: string[]; sent: Array<() => void>; timer: NodeJS.Timeout | undefined } = { payloads: [], sent: [], timer: undefined };
+
+  /**
+   * One NOTIFY per event. They ride on the next hot-path statement (a claim or a flush of
+   * completions, busy: within a turn or two), so they cost no round trip of their own; when none
+   * comes within RIDE_WAIT_MS, one statement sends them. Resolves once they were sent (or dropped).
+   */
+  publishEvents(payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return Promise.resolve();
+    const pending = this.pendingEvents;
+    pending.payloads.push(...payloads);
+    pending.timer ??= setTimeout(() => void this.sendEvents(this.takeEvents()), RIDE_WAIT_MS);
+    return new Promise((resolve) => pending.sent.push(resolve));
+  }
+
+  private takeEvents(): PostgresJobStorage['pendingEvents'] {
+    const taken = this.pendingEvents;
+    clearTimeout(taken.timer);
+    this.pendingEvents = { payloads: [], sent: [], timer: undefined };
+    return taken;
+  }
+
+  private async sendEvents(taken: PostgresJobStorage['pendingEvents'], send?: Promise<unknown>): Promise<void> {
+    try {
+      if (taken.payloads.length === 0) return;
+      await (send ?? this.pg.write('SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p', [this.options.eventsChannel, taken.payloads]));
+    } catch {
+      // At-most-once: events a failed statement carried are not sent again (the caller of that statement hears its error).
+    } finally {
+      for (const resolve of taken.sent) resolve();
+    }
+  }
+
+  async subscribeEvents(onEvent: (payload: string) => void): Promise<() => Promise<void>> {
+    // The listener says '*' when its connection is (re)made: a wake-up's meaning, not an event.
+    const listener = new PostgresListener(this.options.listenConfig, this.options.eventsChannel, (payload) => {
+      if (payload !== '*') onEvent(payload);
+    });
     await listener.start();
     return () => listener.stop();
   }
@@ -142,12 +190,17 @@ export class PostgresJobStorage extends SqlEngineStorage {
       return { completed, claimed };
     }
     const now = this.clock.now();
-    const { sql: text, params } = hotPathQuery(this.t, { completions, next, channel: this.options.channel, now: new Date(now) });
-    const { rows } = await this.pg.query(text, params);
+    const taken = this.pendingEvents.payloads.length > 0 ? this.takeEvents() : undefined;
+    const events = taken && { channel: this.options.eventsChannel, payloads: taken.payloads };
+    const { sql: text, params } = hotPathQuery(this.t, { completions, next, channel: this.options.channel, now: new Date(now), events });
+    const query = this.pg.query(text, params);
+    if (taken) void this.sendEvents(taken, query);
+    const { rows } = await query;
     const completed: string[] = [];
     const cancelled: string[] = [];
     const claimedRows: Row[] = [];
     for (const row of rows) {
+      if (row.kind === 'published') continue;
       if (row.kind === 'done') completed.push(String(row.id));
       else if (row.kind === 'cancelled') cancelled.push(String(row.id));
       else claimedRows.push(row);

@@ -17,6 +17,8 @@ export interface Tables {
   runs: string;
   logs: string;
   heartbeats: string;
+  /** SQLite's change feed of events across processes (PostgreSQL sends them by NOTIFY instead). */
+  events?: string;
 }
 
 export interface SqlContext {

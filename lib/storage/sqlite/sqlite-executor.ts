@@ -116,10 +116,26 @@ export class SqliteExecutor implements SqlExecutor {
     return { rows: [], changes: statement.run(...params).changes };
   }
 
-  /** Runs `fn` in one BEGIN IMMEDIATE transaction, synchronously. */
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction, synchronously (the rider's statements after its own). */
   writeSync<T>(fn: () => T): T {
-    return this.lane.immediate(fn) as T;
+    const rider = this.rider;
+    if (!rider) return this.lane.immediate(fn) as T;
+    return this.lane.immediate(() => {
+      const result = fn();
+      rider();
+      return result;
+    }) as T;
   }
+
+  /**
+   * Statements that ride along at the end of every write transaction, so that they cost no commit
+   * of their own (the event feed's INSERT rides on the hot path's). The rider must not throw.
+   */
+  setRider(rider: (() => void) | undefined): void {
+    this.rider = rider;
+  }
+
+  private rider: (() => void) | undefined;
 
   /** Runs a TxBody now, inside the transaction the caller holds. */
   bodySync<T>(body: TxBody<T>): T {

@@ -15,6 +15,7 @@ import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { SqliteCommitWatcher } from './sqlite-commit-watcher.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { SqliteEventFeed } from './sqlite-event-feed.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
 const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
@@ -27,6 +28,7 @@ const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_n
  */
 export class SqliteJobStorage extends SqlEngineStorage {
   private readonly sqlite: SqliteExecutor;
+  private readonly feed: SqliteEventFeed;
 
   private readonly commits: SqliteCommitWatcher;
 
@@ -35,6 +37,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
     super(executor, sqliteDialect, options);
     this.sqlite = executor;
     this.commits = new SqliteCommitWatcher(db);
+    this.feed = new SqliteEventFeed(executor, options.tables.events ?? `"zj_events"`, options.clock);
   }
 
   /**
@@ -45,6 +48,14 @@ export class SqliteJobStorage extends SqlEngineStorage {
   override async listen(onWake: (queue: string) => void): Promise<() => Promise<void>> {
     const unsubscribe = this.commits.subscribe(() => onWake('*'));
     return async () => unsubscribe();
+  }
+
+  publishEvents(payloads: readonly string[]): Promise<void> {
+    return this.feed.publish(payloads);
+  }
+
+  subscribeEvents(onEvent: (payload: string) => void, pollIntervalMs: number): Promise<() => Promise<void>> {
+    return this.feed.subscribe(onEvent, pollIntervalMs, (onCommit) => this.commits.subscribe(onCommit));
   }
 
   /** Statement texts built once: the enqueue path looks its statement up by text on every call. */
