@@ -2,7 +2,7 @@
 // implementations, the entities, the options token and the engine's own storage contract stay
 // internal, so that they can change without breaking applications.
 export { ZapJobsModule } from './zapjobs.module.js';
-export { ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
+export { JOB_CONTEXT, ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
 export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
 export { Job } from './decorators/job.decorator.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { ContextIdFactory, DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { InvalidJobHandlerError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
-import type { JobHandler } from '../interfaces/job-context.interface.js';
+import type { JobContext, JobHandler } from '../interfaces/job-context.interface.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { checkUnique } from '../storage/unique.js';
 import { parseDuration } from '../util/duration.js';
@@ -25,6 +25,7 @@ export class JobExplorer {
     private readonly accessor: JobMetadataAccessor,
     private readonly registry: JobRegistry,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   explore(): RegisteredJob[] {
@@ -42,9 +43,9 @@ export class JobExplorer {
         if (previous === className && this.registry.get(jobOptions.id)?.metatype === metatype) continue;
         throw new InvalidJobHandlerError(messages.duplicateJobId(jobOptions.id, previous, className));
       }
-      // A request-scoped handler has no instance outside an HTTP request; a job runs outside any.
-      if (!wrapper.isDependencyTreeStatic()) throw new InvalidJobHandlerError(messages.requestScopedJob(className));
-      const instance = wrapper.instance as JobHandler | undefined;
+      const perRun = !wrapper.isDependencyTreeStatic() || wrapper.isTransient;
+      // A per-run class is not constructed yet: its prototype says whether it has handle().
+      const instance = (wrapper.instance ?? (perRun ? metatype.prototype : undefined)) as JobHandler | undefined;
       if (!instance || typeof instance.handle !== 'function') {
         throw new InvalidJobHandlerError(messages.missingHandle(className, describeProvider(wrapper)));
       }
@@ -52,11 +53,31 @@ export class JobExplorer {
       checkKeys(jobOptions, JOB_OPTION_KEYS, where);
       if (isPlainObject(jobOptions.retryPolicy)) checkKeys(jobOptions.retryPolicy, RETRY_POLICY_KEYS, `${where}: retryPolicy`);
       seen.set(jobOptions.id, className);
-      this.registry.add(this.resolve(jobOptions, className, metatype, instance));
+      const job = this.resolve(jobOptions, className, metatype, instance);
+      if (perRun) job.perRun = this.perRunResolver(wrapper);
+      this.registry.add(job);
     }
     const jobs = this.registry.all();
     this.logger.log(`Discovered ${jobs.length} job handler(s): ${jobs.map((job) => job.id).join(', ') || 'none'}`);
     return jobs;
+  }
+
+  /**
+   * A request- or transient-scoped handler (or one that depends on such a provider: Nest bubbles the
+   * scope up) is built per run, as @nestjs/bullmq builds a request-scoped processor per job: a new
+   * context id, the run's JobContext registered as its "request" (JOB_CONTEXT is REQUEST), and
+   * ModuleRef.resolve() in the module that declares the provider. Nest keeps per-context instances in
+   * WeakMaps keyed by the context id, so once the attempt drops it the whole sub-tree can be collected.
+   */
+  private perRunResolver(wrapper: InstanceWrapper): (ctx: JobContext<unknown>) => Promise<JobHandler> {
+    const host = wrapper.host?.getProviderByKey<ModuleRef>(ModuleRef)?.instance;
+    const moduleRef = host ?? this.moduleRef;
+    const token = wrapper.token;
+    return async (ctx) => {
+      const contextId = ContextIdFactory.create();
+      moduleRef.registerRequestByContextId(ctx, contextId);
+      return moduleRef.resolve<JobHandler>(token, contextId, { strict: host !== undefined });
+    };
   }
 
   /**

@@ -58,9 +58,6 @@ export const messages = {
       ? `@Job class ${name} has no handle(ctx) method.`
       : `@Job class ${name}, as ${provider}, gives no object with a handle(ctx) method.`,
   blankJobId: (name: string) => `@Job() on ${name} needs a non-empty string id.`,
-  requestScopedJob: (name: string) =>
-    `@Job class ${name} is request-scoped (or depends on a request-scoped provider). ` +
-    `Job handlers run outside any request: make it a singleton (the default scope).`,
   twoJobClassesInOneProvider: (provider: string, a: string, b: string) =>
     `${provider} is both @Job class ${a} and @Job class ${b}: provide each job class under its own token.`,
   badMaxRetries: (field: string, value: unknown) => `${field} must be an integer >= 0, got ${shownValue(value)}.`,
