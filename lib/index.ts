@@ -3,7 +3,7 @@
 // internal, so that they can change without breaking applications.
 export { ZapJobsModule } from './zapjobs.module.js';
 export { JOB_CONTEXT, ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
-export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
+export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy, ScheduleAdoptionOptions } from './options/zapjobs-options.interface.js';
 export { Job } from './decorators/job.decorator.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
 export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';

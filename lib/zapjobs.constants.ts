@@ -17,3 +17,5 @@ export const ZAPJOBS_MIGRATION_RUNNER = Symbol('zapjobs:migration-runner');
  * so the handler gets a fresh instance per run, and each run is registered as its own "request".
  */
 export const JOB_CONTEXT = REQUEST;
+/** Metadata key written by `@AdoptSchedule()` (from '@zapjobs/nestjs/schedule') on a method. */
+export const ADOPT_SCHEDULE_METADATA = 'zapjobs:adopt-schedule';

@@ -20,6 +20,7 @@ import { Clock, SystemClock } from './util/clock.js';
 import { WorkerPool } from './worker/worker-pool.js';
 import { ZAPJOBS_BACKEND, ZAPJOBS_DATA_SOURCE, ZAPJOBS_MIGRATION_RUNNER, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
 import { ZapJobsLifecycle } from './zapjobs.lifecycle.js';
+import { ScheduleAdoptionHook } from './zapjobs.schedule-adoption.js';
 import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.module-definition.js';
 
 /**
@@ -69,6 +70,7 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
     HeartbeatService,
     JobScheduler,
     ZapJobsLifecycle,
+    ScheduleAdoptionHook,
   ],
   exports: [JobStorage, JobScheduler, ZapJobsEvents, ZapJobsMigrations, ZAPJOBS_DATA_SOURCE, ZAPJOBS_OPTIONS],
 })

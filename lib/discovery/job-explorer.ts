@@ -38,7 +38,7 @@ export class JobExplorer {
       if (typeof jobOptions.id !== 'string' || jobOptions.id.trim() === '') {
         throw new InvalidJobHandlerError(messages.blankJobId(className));
       }
-      const previous = seen.get(jobOptions.id);
+      const previous = seen.get(jobOptions.id) ?? this.registry.get(jobOptions.id)?.className;
       if (previous !== undefined) {
         if (previous === className && this.registry.get(jobOptions.id)?.metatype === metatype) continue;
         throw new InvalidJobHandlerError(messages.duplicateJobId(jobOptions.id, previous, className));
@@ -53,7 +53,7 @@ export class JobExplorer {
       checkKeys(jobOptions, JOB_OPTION_KEYS, where);
       if (isPlainObject(jobOptions.retryPolicy)) checkKeys(jobOptions.retryPolicy, RETRY_POLICY_KEYS, `${where}: retryPolicy`);
       seen.set(jobOptions.id, className);
-      const job = this.resolve(jobOptions, className, metatype, instance);
+      const job = this.resolve(jobOptions, where, className, metatype, instance);
       if (perRun) job.perRun = this.perRunResolver(wrapper);
       this.registry.add(job);
     }
@@ -105,12 +105,16 @@ export class JobExplorer {
     return found;
   }
 
-  private resolve(options: JobOptions, className: string, metatype: Type<unknown>, instance: JobHandler): RegisteredJob {
-    const field = (name: string) => `@Job({ id: '${options.id}' }) on ${className}: ${name}`;
+  /**
+   * A job's options resolved against the module's defaults, checked: also for the @nestjs/schedule
+   * methods ZapJobs adopts. `where` starts every error ("@Job({ id: 'x' }) on X").
+   */
+  resolve(options: JobOptions, where: string, className: string, metatype: Type<unknown>, instance: JobHandler): RegisteredJob {
+    const field = (name: string) => `${where}: ${name}`;
     const defaults = this.options.retryPolicy;
     const policy = options.retryPolicy ?? {};
     const schedule: RegisteredJob['schedule'] = {
-      ...resolveScheduleSpec(options, `@Job({ id: '${options.id}' }) on ${className}`, false),
+      ...resolveScheduleSpec(options, where, false),
       misfire: options.misfire ?? 'once',
       preventOverlap: options.preventOverlap ?? false,
     };
@@ -136,7 +140,7 @@ export class JobExplorer {
         jitter: policy.jitter ?? defaults.jitter,
       },
       schedule,
-      limits: resolveJobLimits(options, `@Job({ id: '${options.id}' }) on ${className}`),
+      limits: resolveJobLimits(options, where),
       unique: options.unique === false ? undefined : options.unique,
     };
   }
