@@ -64,6 +64,9 @@ export const messages = {
     `${where}: utcOffset is not supported by ZapJobs schedules; give timeZone (an IANA zone such as 'Europe/Paris') instead.`,
   adoptionMarkerWithoutSchedule: (where: string) =>
     `${where}: @AdoptSchedule() marks a @Cron() or @Interval() method of @nestjs/schedule; this method has neither.`,
+  adoptedRequestScoped: (where: string) =>
+    `${where}: the provider is request-scoped (or depends on a request-scoped provider), so it has no instance to ` +
+    `call on a schedule (@nestjs/schedule skips it too): make it a singleton, or move the work into a @Job class.`,
   adoptionModuleOrder: () =>
     `schedule: ZapJobs must take @Cron()/@Interval() methods before @nestjs/schedule's explorer registers them, and Nest runs ` +
     `the modules' hooks in import order: list ZapJobsModule.forRoot() before ScheduleModule.forRoot() in your imports ` +

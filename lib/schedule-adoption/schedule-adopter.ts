@@ -46,8 +46,7 @@ export function adoptSchedules(deps: ScheduleAdoptionDeps): RegisteredJob[] {
   // The explorer scans controllers too, so a @Cron() on a controller is adoptable as well.
   for (const wrapper of [...deps.discovery.getControllers(), ...deps.discovery.getProviders()]) {
     const instance = wrapper.instance as Record<string, unknown> | undefined;
-    // A request-scoped provider has no instance to call: @nestjs/schedule only warns about its methods.
-    if (wrapper.isAlias || !instance || !Object.getPrototypeOf(instance) || !wrapper.isDependencyTreeStatic()) continue;
+    if (wrapper.isAlias || !instance || !Object.getPrototypeOf(instance)) continue;
     for (const key of deps.scanner.getAllMethodNames(Object.getPrototypeOf(instance) as object)) {
       const job = adoptMethod(deps, wrapper, instance, key);
       if (job) adopted.push(job);
@@ -70,6 +69,12 @@ function adoptMethod(deps: ScheduleAdoptionDeps, wrapper: InstanceWrapper, insta
     return undefined;
   }
   if (!marker && !deps.adoptAll) return undefined;
+  // A request-scoped provider has no instance to call outside a request: @nestjs/schedule only warns
+  // about its methods and never runs them. Skipped likewise under adopt: true; refused when marked.
+  if (!wrapper.isDependencyTreeStatic()) {
+    if (marker) throw new InvalidJobHandlerError(messages.adoptedRequestScoped(`@AdoptSchedule() on ${methodName}`));
+    return undefined;
+  }
   const where = `${scheduled.type === 'cron' ? '@Cron()' : '@Interval()'} on ${methodName} (adopted by ZapJobs)`;
   const markerOptions = marker ?? {};
   const unknown = unknownKeys(markerOptions, ADOPTED_JOB_OPTION_KEYS);
@@ -108,8 +113,8 @@ function scheduleOptionsOf(scheduled: ScheduledMethod, where: string): Omit<JobO
   return {
     cron: cronTime,
     timezone: timeZone as string | undefined,
-    // Declared in code, so applied at every start, as @nestjs/schedule applies it.
-    enabled: disabled !== true,
+    // As @Job({ enabled }): declared in code, applied at every start; not declared, setEnabled() stands.
+    enabled: disabled === undefined ? undefined : !disabled,
     // waitForCompletion: "no new instance until the current onTick has completed", across all processes now.
     preventOverlap: waitForCompletion === true,
   };

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable, Module, type INestApplication, type Type } from '@nestjs/common';
+import { Injectable, Module, Scope, type INestApplication, type Type } from '@nestjs/common';
 import { Cron, Interval, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import {
@@ -16,9 +16,9 @@ const fired: Array<{ what: string; runId?: string; attempt?: number }> = [];
 class Reports {
   @AdoptSchedule()
   @Cron('* * * * * *', { name: 'adopted-tick' })
-  adopted(ctx: JobContext) {
-    ctx.logger.info('adopted tick');
-    fired.push({ what: 'adopted', runId: ctx.runId });
+  adopted(ctx?: JobContext) {
+    fired.push({ what: 'adopted', runId: ctx?.runId });
+    ctx?.logger.info('adopted tick');
   }
 
   // Marker below the @Cron() this time: the order does not matter.
@@ -29,8 +29,8 @@ class Reports {
 
   @Interval(200)
   @AdoptSchedule({ queue: 'polling' })
-  poll(ctx: JobContext) {
-    fired.push({ what: 'poll', runId: ctx.runId });
+  poll(ctx?: JobContext) {
+    fired.push({ what: 'poll', runId: ctx?.runId });
   }
 
   @AdoptSchedule({ maxRetries: 2, retryPolicy: { initialDelay: 50, jitter: 0 } })
@@ -90,6 +90,8 @@ describeEachBackend('@nestjs/schedule methods adopted by ZapJobs', (backend) => 
     expect(registry.getIntervals()).toEqual([]);
     await waitFor(() => count('adopted') >= 2 && count('local') >= 2 && count('poll') >= 3, { timeoutMs: 6000, what: 'two ticks of each' });
 
+    // Called by ZapJobs runs only, never by a @nestjs/schedule timer (which passes no context).
+    expect(fired.filter((f) => (f.what === 'adopted' || f.what === 'poll') && !f.runId)).toEqual([]);
     const storage = app.get(JobStorage);
     const runs = await storage.listRuns({ jobTypeId: 'adopted-tick', status: JobRunStatus.Completed });
     expect(runs.length).toBeGreaterThanOrEqual(2);
@@ -185,6 +187,14 @@ describe('@nestjs/schedule adoption: bad input', () => {
       tick() {}
     }
     expect((await failure([NoSchedule])).message).toMatch(/@AdoptSchedule\(\) on NoSchedule\.tick: .* has neither/);
+
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @AdoptSchedule()
+      @Cron('* * * * *')
+      tick() {}
+    }
+    expect((await failure([PerRequest])).message).toMatch(/@AdoptSchedule\(\) on PerRequest\.tick: the provider is request-scoped/);
 
     @Injectable()
     class Typo {
