@@ -43,7 +43,7 @@ export class JobExplorer {
         if (previous === className && this.registry.get(jobOptions.id)?.metatype === metatype) continue;
         throw new InvalidJobHandlerError(messages.duplicateJobId(jobOptions.id, previous, className));
       }
-      const perRun = !wrapper.isDependencyTreeStatic() || wrapper.isTransient;
+      const perRun = !wrapper.isDependencyTreeStatic() || wrapper.isTransient || dependsOnTransient(wrapper);
       // A per-run class is not constructed yet: its prototype says whether it has handle().
       const instance = (wrapper.instance ?? (perRun ? metatype.prototype : undefined)) as JobHandler | undefined;
       if (!instance || typeof instance.handle !== 'function') {
@@ -73,9 +73,15 @@ export class JobExplorer {
     const host = wrapper.host?.getProviderByKey<ModuleRef>(ModuleRef)?.instance;
     const moduleRef = host ?? this.moduleRef;
     const token = wrapper.token;
+    // A static (singleton) class whose tree holds a transient provider: Nest would give it one
+    // transient instance for good, and resolve() would return the singleton. ModuleRef.create()
+    // builds the class anew instead, with fresh transients; its singleton dependencies stay shared.
+    const metatype = wrapper.metatype as Type<JobHandler> | undefined;
+    const create = wrapper.isDependencyTreeStatic() && !wrapper.isTransient && !wrapper.isFactory && metatype !== undefined;
     return async (ctx) => {
       const contextId = ContextIdFactory.create();
       moduleRef.registerRequestByContextId(ctx, contextId);
+      if (create) return moduleRef.create(metatype, contextId);
       return moduleRef.resolve<JobHandler>(token, contextId, { strict: host !== undefined });
     };
   }
@@ -144,6 +150,14 @@ export class JobExplorer {
       unique: options.unique === false ? undefined : options.unique,
     };
   }
+}
+
+/** Whether a transient provider sits anywhere in the provider's dependency tree. */
+function dependsOnTransient(wrapper: InstanceWrapper, registry: string[] = []): boolean {
+  return wrapper.introspectDepsAttribute(
+    (collection, seen) => collection.some((item) => item !== undefined && (item.isTransient || dependsOnTransient(item, seen))),
+    registry,
+  );
 }
 
 function isPlainObject(value: unknown): value is object {

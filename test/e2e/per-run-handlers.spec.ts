@@ -56,6 +56,24 @@ class TransientHandler implements JobHandler {
   }
 }
 
+/** A transient dependency: Nest would give a singleton consumer one for good. */
+@Injectable({ scope: Scope.TRANSIENT })
+class Scratchpad {
+  readonly lines: string[] = [];
+}
+
+/** Declared with the default scope; its transient dependency makes it per-run, so runs never share a Scratchpad. */
+@Job({ id: 'per-run.transient-dependency' })
+class TransientDependencyHandler implements JobHandler {
+  constructor(readonly pad: Scratchpad) {}
+
+  handle(ctx: JobContext<unknown>) {
+    this.pad.lines.push(ctx.runId);
+    record('per-run.transient-dependency', { instance: this, injected: ctx, handled: ctx });
+    return { lines: this.pad.lines.length };
+  }
+}
+
 @Job({ id: 'per-run.singleton' })
 class SingletonHandler implements JobHandler {
   handle(ctx: JobContext<unknown>) {
@@ -76,7 +94,9 @@ class BrokenConstructorHandler implements JobHandler {
   }
 }
 
-const HANDLERS = [RequestScopedHandler, RunAudit, BubbledHandler, TransientHandler, SingletonHandler, BrokenConstructorHandler];
+const HANDLERS = [
+  RequestScopedHandler, RunAudit, BubbledHandler, TransientHandler, Scratchpad, TransientDependencyHandler, SingletonHandler, BrokenConstructorHandler,
+];
 
 describeEachBackend('handlers with per-run dependencies', (backend) => {
   let db: TestDatabase;
@@ -126,6 +146,17 @@ describeEachBackend('handlers with per-run dependencies', (backend) => {
     const [s1, s2] = seen.get('per-run.singleton')!;
     expect(s1.instance).toBe(s2.instance);
     expect(s1.instance).toBe(booted.app.get(SingletonHandler));
+  });
+
+  it('builds per run a default-scoped handler with a transient dependency: each run gets its own', async () => {
+    booted = await bootApp(db.options, HANDLERS);
+    const runs = [];
+    for (let i = 0; i < 2; i++) runs.push(await runIn(booted.storage, await booted.jobs.enqueue('per-run.transient-dependency'), [JobRunStatus.Completed]));
+    // A shared Scratchpad would hold 2 lines by the second run.
+    expect(runs.map((run) => run.output)).toEqual([{ lines: 1 }, { lines: 1 }]);
+    const [first, second] = seen.get('per-run.transient-dependency')!;
+    expect(first.instance).not.toBe(second.instance);
+    expect((first.instance as TransientDependencyHandler).pad).not.toBe((second.instance as TransientDependencyHandler).pad);
   });
 
   it('fails the run, not the worker, when the per-run handler cannot be built', async () => {

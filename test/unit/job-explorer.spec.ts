@@ -164,6 +164,20 @@ describe('JobExplorer', () => {
       expect(registered('request-scoped-below')?.perRun).toBeInstanceOf(Function);
     });
 
+    it('registers a default-scoped @Job class with a transient dependency as built per run', async () => {
+      @Injectable({ scope: Scope.TRANSIENT })
+      class Scratch {}
+      @Job({ id: 'transient-dependency' })
+      class WithTransient {
+        constructor(readonly scratch: Scratch) {}
+        handle() {
+          return undefined;
+        }
+      }
+      (await explorerWith([WithTransient, Scratch])).explore();
+      expect(registered('transient-dependency')?.perRun).toBeInstanceOf(Function);
+    });
+
     it('keeps a singleton a singleton: no per-run cost', async () => {
       (await explorerWith([SendEmailJob])).explore();
       expect(registered('send-email')?.perRun).toBeUndefined();
