@@ -170,7 +170,7 @@ describeEachBackend('handlers with per-run dependencies', (backend) => {
 // In a child process run with --expose-gc (the jest script does not expose it), so that the count of
 // live handler instances after a full collection is a fact, not a guess.
 describe('per-run handlers release what they built', () => {
-  it('keeps no handler, dependency or context alive after 10,000 runs', async () => {
+  it('keeps no handler, dependency or context alive after 10,000 runs (both per-run paths)', async () => {
     compiledFixture('per-run-leak.ts');
     const child = startChild('per-run-leak.ts', ['10000']);
     const line = await child.waitForLine((l) => l.startsWith('{"event":"done"'), 90_000);
