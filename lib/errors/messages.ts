@@ -64,6 +64,7 @@ export const messages = {
     `${where}: utcOffset is not supported by ZapJobs schedules; give timeZone (an IANA zone such as 'Europe/Paris') instead.`,
   adoptionMarkerWithoutSchedule: (where: string) =>
     `${where}: @AdoptSchedule() marks a @Cron() or @Interval() method of @nestjs/schedule; this method has neither.`,
+  adoptedBlankId: (where: string, value: unknown) => `${where}: id must be a non-empty string; got ${shownValue(value)}`,
   adoptedRequestScoped: (where: string) =>
     `${where}: the provider is request-scoped (or depends on a request-scoped provider), so it has no instance to ` +
     `call on a schedule (@nestjs/schedule skips it too): make it a singleton, or move the work into a @Job class.`,

@@ -81,6 +81,9 @@ function adoptMethod(deps: ScheduleAdoptionDeps, wrapper: InstanceWrapper, insta
   if (unknown.length > 0) {
     throw new InvalidJobHandlerError(messages.unknownKeys(`@AdoptSchedule() on ${methodName}`, unknown, ADOPTED_JOB_OPTION_KEYS));
   }
+  if (markerOptions.id !== undefined && (typeof markerOptions.id !== 'string' || markerOptions.id.trim() === '')) {
+    throw new InvalidJobHandlerError(messages.adoptedBlankId(`@AdoptSchedule() on ${methodName}`, markerOptions.id));
+  }
   const options: JobOptions = {
     ...scheduleOptionsOf(scheduled, where),
     ...markerOptions,

@@ -36,21 +36,27 @@ describeEachBackend('@nestjs/schedule adoption across 3 processes', (backend) =>
     // Four whole seconds, from the next second boundary once all three run.
     const from = Math.ceil(Date.now() / 1000) * 1000 + 1000;
     const to = from + 4000;
-    await waitFor(() => Date.now() > to + 1500, { timeoutMs: 10_000, intervalMs: 100, what: 'the window and its last run' });
-    for (const child of children) child.process.kill('SIGKILL');
-
+    await waitFor(() => Date.now() > to, { timeoutMs: 10_000, intervalMs: 100, what: 'the end of the window' });
+    const inWindow = (run: { scheduledAt: Date }) => run.scheduledAt.getTime() >= from && run.scheduledAt.getTime() < to;
     const opened = await openStorage(db.options, { migrate: false });
     let runs;
     try {
-      runs = (await opened.storage.listRuns({ jobTypeId: 'cluster-tick', limit: 1000 })).filter(
-        (run) => run.scheduledAt.getTime() >= from && run.scheduledAt.getTime() < to,
-      );
+      // Until the window's last tick has run (a loaded machine may take a moment), then a last read.
+      await waitFor(async () => (await opened.storage.listRuns({ jobTypeId: 'cluster-tick', status: JobRunStatus.Completed, limit: 1000 })).filter(inWindow).length >= 4, {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+        what: 'the four ticks of the window completed',
+      });
+      runs = (await opened.storage.listRuns({ jobTypeId: 'cluster-tick', limit: 1000 })).filter(inWindow);
     } finally {
       await opened.close();
     }
     // One stored run per tick: ticks at from, from+1s, from+2s, from+3s, each once.
     expect(runs.map((run) => run.scheduledAt.getTime()).sort()).toEqual([from, from + 1000, from + 2000, from + 3000]);
     expect(runs.every((run) => run.status === JobRunStatus.Completed)).toBe(true);
+    // Each run's fire was printed before it completed; give the pipes a moment to deliver it.
+    await waitFor(() => runs.every((run) => firesOf(children).some((fire) => fire.runId === run.id)), { timeoutMs: 5000, what: 'the fires printed' });
+    for (const child of children) child.process.kill('SIGKILL');
 
     const fires = firesOf(children);
     // Every fire of the adopted method came from a ZapJobs run: none from a @nestjs/schedule timer.

@@ -93,8 +93,11 @@ describeEachBackend('@nestjs/schedule methods adopted by ZapJobs', (backend) => 
     // Called by ZapJobs runs only, never by a @nestjs/schedule timer (which passes no context).
     expect(fired.filter((f) => (f.what === 'adopted' || f.what === 'poll') && !f.runId)).toEqual([]);
     const storage = app.get(JobStorage);
-    const runs = await storage.listRuns({ jobTypeId: 'adopted-tick', status: JobRunStatus.Completed });
-    expect(runs.length).toBeGreaterThanOrEqual(2);
+    // A fire is stored as completed a moment after the method returns: wait for the rows.
+    const runs = await waitFor(async () => {
+      const completed = await storage.listRuns({ jobTypeId: 'adopted-tick', status: JobRunStatus.Completed });
+      return completed.length >= 2 ? completed : undefined;
+    }, { timeoutMs: 3000, what: 'two completed adopted-tick runs' });
     expect(runs.every((run) => run.triggerType === JobTriggerType.Scheduled && run.scheduledAt.getMilliseconds() === 0)).toBe(true);
     const logs = await storage.getLogs(runs[0].id);
     expect(logs.map((log) => log.message)).toContain('adopted tick');
@@ -205,6 +208,14 @@ describe('@nestjs/schedule adoption: bad input', () => {
     const typo = await failure([Typo]);
     expect(typo).toBeInstanceOf(InvalidJobHandlerError);
     expect(typo.message).toMatch(/@AdoptSchedule\(\) on Typo\.tick: unknown key 'timezone'/);
+
+    @Injectable()
+    class BlankId {
+      @AdoptSchedule({ id: ' ' })
+      @Cron('* * * * *')
+      tick() {}
+    }
+    expect((await failure([BlankId])).message).toMatch(/@AdoptSchedule\(\) on BlankId\.tick: id must be a non-empty string; got " "/);
 
     @Injectable()
     class Named {
