@@ -2,8 +2,10 @@
 // implementations, the entities, the options token and the engine's own storage contract stay
 // internal, so that they can change without breaking applications.
 export { ZapJobsModule } from './zapjobs.module.js';
-export { ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
-export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy, EventsOptions, WebhookOptions } from './options/zapjobs-options.interface.js';
+export { JOB_CONTEXT, ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
+export type {
+  ZapJobsModuleOptions, QueueOptions, RetryPolicy, EventsOptions, WebhookOptions, ScheduleAdoptionOptions,
+} from './options/zapjobs-options.interface.js';
 export { Job } from './decorators/job.decorator.js';
 export { OnJobEvent, type OnJobEventOptions } from './decorators/on-job-event.decorator.js';
 export { verifyWebhookSignature } from './webhooks/webhook-signature.js';

@@ -22,6 +22,7 @@ import { Clock, SystemClock } from './util/clock.js';
 import { WorkerPool } from './worker/worker-pool.js';
 import { ZAPJOBS_BACKEND, ZAPJOBS_DATA_SOURCE, ZAPJOBS_MIGRATION_RUNNER, ZAPJOBS_OPTIONS } from './zapjobs.constants.js';
 import { ZapJobsLifecycle } from './zapjobs.lifecycle.js';
+import { ScheduleAdoptionHook } from './zapjobs.schedule-adoption.js';
 import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.module-definition.js';
 
 /**
@@ -73,6 +74,7 @@ import { ZapJobsConfigurableModule, ZAPJOBS_MODULE_OPTIONS } from './zapjobs.mod
     HeartbeatService,
     JobScheduler,
     ZapJobsLifecycle,
+    ScheduleAdoptionHook,
   ],
   // EngineStorage and WorkerPool are for the integrations of this package (health, metrics):
   // applications cannot name them, lib/index.ts does not export them.

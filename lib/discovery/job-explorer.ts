@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { ContextIdFactory, DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { InvalidJobHandlerError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
-import type { JobHandler } from '../interfaces/job-context.interface.js';
+import type { JobContext, JobHandler } from '../interfaces/job-context.interface.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { checkUnique } from '../storage/unique.js';
 import { parseDuration } from '../util/duration.js';
@@ -25,6 +25,7 @@ export class JobExplorer {
     private readonly accessor: JobMetadataAccessor,
     private readonly registry: JobRegistry,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   /**
@@ -37,7 +38,7 @@ export class JobExplorer {
       const metatype = instance.constructor as Type<unknown>;
       const options = this.accessor.getJobOptions(metatype) as JobOptions;
       seen.set(options.id, metatype.name);
-      this.registry.add(this.resolve(options, metatype.name, metatype, instance));
+      this.registry.add(this.resolve(options, `internal job '${options.id}'`, metatype.name, metatype, instance));
     }
     for (const wrapper of this.discovery.getProviders()) {
       const found = this.jobOf(wrapper);
@@ -47,14 +48,14 @@ export class JobExplorer {
       if (typeof jobOptions.id !== 'string' || jobOptions.id.trim() === '') {
         throw new InvalidJobHandlerError(messages.blankJobId(className));
       }
-      const previous = seen.get(jobOptions.id);
+      const previous = seen.get(jobOptions.id) ?? this.registry.get(jobOptions.id)?.className;
       if (previous !== undefined) {
         if (previous === className && this.registry.get(jobOptions.id)?.metatype === metatype) continue;
         throw new InvalidJobHandlerError(messages.duplicateJobId(jobOptions.id, previous, className));
       }
-      // A request-scoped handler has no instance outside an HTTP request; a job runs outside any.
-      if (!wrapper.isDependencyTreeStatic()) throw new InvalidJobHandlerError(messages.requestScopedJob(className));
-      const instance = wrapper.instance as JobHandler | undefined;
+      const perRun = !wrapper.isDependencyTreeStatic() || wrapper.isTransient || dependsOnTransient(wrapper);
+      // A per-run class is not constructed yet: its prototype says whether it has handle().
+      const instance = (wrapper.instance ?? (perRun ? metatype.prototype : undefined)) as JobHandler | undefined;
       if (!instance || typeof instance.handle !== 'function') {
         throw new InvalidJobHandlerError(messages.missingHandle(className, describeProvider(wrapper)));
       }
@@ -62,11 +63,37 @@ export class JobExplorer {
       checkKeys(jobOptions, JOB_OPTION_KEYS, where);
       if (isPlainObject(jobOptions.retryPolicy)) checkKeys(jobOptions.retryPolicy, RETRY_POLICY_KEYS, `${where}: retryPolicy`);
       seen.set(jobOptions.id, className);
-      this.registry.add(this.resolve(jobOptions, className, metatype, instance));
+      const job = this.resolve(jobOptions, where, className, metatype, instance);
+      if (perRun) job.perRun = this.perRunResolver(wrapper);
+      this.registry.add(job);
     }
     const jobs = this.registry.all();
     this.logger.log(`Discovered ${jobs.length} job handler(s): ${jobs.map((job) => job.id).join(', ') || 'none'}`);
     return jobs;
+  }
+
+  /**
+   * A request- or transient-scoped handler (or one that depends on such a provider: Nest bubbles the
+   * scope up) is built per run, as @nestjs/bullmq builds a request-scoped processor per job: a new
+   * context id, the run's JobContext registered as its "request" (JOB_CONTEXT is REQUEST), and
+   * ModuleRef.resolve() in the module that declares the provider. Nest keeps per-context instances in
+   * WeakMaps keyed by the context id, so once the attempt drops it the whole sub-tree can be collected.
+   */
+  private perRunResolver(wrapper: InstanceWrapper): (ctx: JobContext<unknown>) => Promise<JobHandler> {
+    const host = wrapper.host?.getProviderByKey<ModuleRef>(ModuleRef)?.instance;
+    const moduleRef = host ?? this.moduleRef;
+    const token = wrapper.token;
+    // A static (singleton) class whose tree holds a transient provider: Nest would give it one
+    // transient instance for good, and resolve() would return the singleton. ModuleRef.create()
+    // builds the class anew instead, with fresh transients; its singleton dependencies stay shared.
+    const metatype = wrapper.metatype as Type<JobHandler> | undefined;
+    const create = wrapper.isDependencyTreeStatic() && !wrapper.isTransient && !wrapper.isFactory && metatype !== undefined;
+    return async (ctx) => {
+      const contextId = ContextIdFactory.create();
+      moduleRef.registerRequestByContextId(ctx, contextId);
+      if (create) return moduleRef.create(metatype, contextId);
+      return moduleRef.resolve<JobHandler>(token, contextId, { strict: host !== undefined });
+    };
   }
 
   /**
@@ -94,12 +121,16 @@ export class JobExplorer {
     return found;
   }
 
-  private resolve(options: JobOptions, className: string, metatype: Type<unknown>, instance: JobHandler): RegisteredJob {
-    const field = (name: string) => `@Job({ id: '${options.id}' }) on ${className}: ${name}`;
+  /**
+   * A job's options resolved against the module's defaults, checked: also for the @nestjs/schedule
+   * methods ZapJobs adopts. `where` starts every error ("@Job({ id: 'x' }) on X").
+   */
+  resolve(options: JobOptions, where: string, className: string, metatype: Type<unknown>, instance: JobHandler): RegisteredJob {
+    const field = (name: string) => `${where}: ${name}`;
     const defaults = this.options.retryPolicy;
     const policy = options.retryPolicy ?? {};
     const schedule: RegisteredJob['schedule'] = {
-      ...resolveScheduleSpec(options, `@Job({ id: '${options.id}' }) on ${className}`, false),
+      ...resolveScheduleSpec(options, where, false),
       misfire: options.misfire ?? 'once',
       preventOverlap: options.preventOverlap ?? false,
     };
@@ -125,10 +156,18 @@ export class JobExplorer {
         jitter: policy.jitter ?? defaults.jitter,
       },
       schedule,
-      limits: resolveJobLimits(options, `@Job({ id: '${options.id}' }) on ${className}`),
+      limits: resolveJobLimits(options, where),
       unique: options.unique === false ? undefined : options.unique,
     };
   }
+}
+
+/** Whether a transient provider sits anywhere in the provider's dependency tree. */
+function dependsOnTransient(wrapper: InstanceWrapper, registry: string[] = []): boolean {
+  return wrapper.introspectDepsAttribute(
+    (collection, seen) => collection.some((item) => item !== undefined && (item.isTransient || dependsOnTransient(item, seen))),
+    registry,
+  );
 }
 
 function isPlainObject(value: unknown): value is object {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Type } from '@nestjs/common';
-import type { JobHandler } from '../interfaces/job-context.interface.js';
+import type { JobContext, JobHandler } from '../interfaces/job-context.interface.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
 import type { UniqueOptions } from '../interfaces/enqueue-options.interface.js';
 import type { ResolvedRetryPolicy } from '../options/resolved-options.js';
@@ -13,7 +13,13 @@ export interface RegisteredJob {
   options: JobOptions;
   className: string;
   metatype: Type<unknown>;
+  /** The singleton every run calls; for a per-run handler, its static placeholder (never called). */
   instance: JobHandler;
+  /**
+   * Set when the handler's DI tree is request- or transient-scoped: builds a fresh sub-tree for one
+   * run, with `ctx` under JOB_CONTEXT. Unset for singletons, the default, which cost nothing per run.
+   */
+  perRun?: (ctx: JobContext<unknown>) => Promise<JobHandler>;
   queue: string;
   priority: number;
   timeoutMs: number;

@@ -57,10 +57,24 @@ export const messages = {
     provider === undefined || provider === `the provider ${name}`
       ? `@Job class ${name} has no handle(ctx) method.`
       : `@Job class ${name}, as ${provider}, gives no object with a handle(ctx) method.`,
+  adoptedCronNotString: (where: string, value: unknown) =>
+    `${where}: cronTime must be a cron expression string to run through ZapJobs; got ${shownValue(value)}. ` +
+    `A Date or DateTime fires once per process: leave that method to @nestjs/schedule (no @AdoptSchedule(), schedule.adopt off).`,
+  adoptedUtcOffset: (where: string) =>
+    `${where}: utcOffset is not supported by ZapJobs schedules; give timeZone (an IANA zone such as 'Europe/Paris') instead.`,
+  adoptionMarkerWithoutSchedule: (where: string) =>
+    `${where}: @AdoptSchedule() marks a @Cron() or @Interval() method of @nestjs/schedule; this method has neither.`,
+  adoptedBlankId: (where: string, value: unknown) => `${where}: id must be a non-empty string; got ${shownValue(value)}`,
+  adoptedRequestScoped: (where: string) =>
+    `${where}: the provider is request-scoped (or depends on a request-scoped provider), so it has no instance to ` +
+    `call on a schedule (@nestjs/schedule skips it too): make it a singleton, or move the work into a @Job class.`,
+  adoptionModuleOrder: () =>
+    `schedule: ZapJobs must take @Cron()/@Interval() methods before @nestjs/schedule's explorer registers them, and Nest runs ` +
+    `the modules' hooks in import order: list ZapJobsModule.forRoot() before ScheduleModule.forRoot() in your imports ` +
+    `(and keep ZapJobsModule global, the default).`,
+  scheduleNotInstalled: (reason: string) =>
+    `schedule: adopting @nestjs/schedule methods needs the @nestjs/schedule package, which could not be loaded (${reason}).`,
   blankJobId: (name: string) => `@Job() on ${name} needs a non-empty string id.`,
-  requestScopedJob: (name: string) =>
-    `@Job class ${name} is request-scoped (or depends on a request-scoped provider). ` +
-    `Job handlers run outside any request: make it a singleton (the default scope).`,
   twoJobClassesInOneProvider: (provider: string, a: string, b: string) =>
     `${provider} is both @Job class ${a} and @Job class ${b}: provide each job class under its own token.`,
   badMaxRetries: (field: string, value: unknown) => `${field} must be an integer >= 0, got ${shownValue(value)}.`,

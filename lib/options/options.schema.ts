@@ -1,5 +1,5 @@
 import {
-  ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min,
+  ArrayNotEmpty, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min,
   MinLength, ValidateNested, registerDecorator, type ValidationArguments, type ValidationOptions,
 } from 'class-validator';
 import { Type } from 'class-transformer';
@@ -65,6 +65,10 @@ export class EventsOptionsSchema {
   @IsOptional() @IsBoolean() crossProcess?: boolean;
 }
 
+export class ScheduleAdoptionSchema {
+  @IsOptional() @IsBoolean() adopt?: boolean;
+}
+
 /** class-validator rules of ZapJobsModuleOptions; every field optional, defaults applied after. */
 export class ZapJobsOptionsSchema {
   @IsOptional() @IsIn(['sqlite', 'postgres'], { message: `storage must be 'sqlite' or 'postgres'` })
@@ -102,6 +106,8 @@ export class ZapJobsOptionsSchema {
   @IsOptional() @IsDuration() shutdownTimeout?: unknown;
   @IsOptional() @IsBoolean() enableScheduler?: boolean;
   @IsOptional() @IsBoolean() enableWorkers?: boolean;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ScheduleAdoptionSchema)
+  schedule?: ScheduleAdoptionSchema;
   @IsOptional() @IsString() @MinLength(1) workerId?: string;
   @IsOptional() @IsDuration() defaultTimeout?: unknown;
   @IsOptional() @IsInt() @Min(0) defaultMaxRetries?: number;
@@ -123,11 +129,14 @@ export class ZapJobsOptionsSchema {
   webhooks?: unknown[];
 }
 
+/** The keys of `schedule`. */
+export const SCHEDULE_ADOPTION_KEYS: readonly string[] = ['adopt'];
+
 /** Every key the options object may hold (typos are reported rather than silently ignored). */
 export const OPTION_KEYS: readonly string[] = [
   'storage', 'database', 'url', 'host', 'port', 'username', 'password', 'schema', 'poolSize', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
   'queues', 'concurrency', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
-  'enableScheduler', 'enableWorkers', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
+  'enableScheduler', 'enableWorkers', 'schedule', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
   'retention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes', 'events', 'webhooks',
   // added by ConfigurableModuleBuilder's extras
   'isGlobal',

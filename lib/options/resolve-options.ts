@@ -7,7 +7,7 @@ import { messages } from '../errors/messages.js';
 import { parseDuration } from '../util/duration.js';
 import type { ZapJobsModuleOptions } from './zapjobs-options.interface.js';
 import type { ResolvedZapJobsOptions } from './resolved-options.js';
-import { OPTION_KEYS, ZapJobsOptionsSchema } from './options.schema.js';
+import { OPTION_KEYS, SCHEDULE_ADOPTION_KEYS, ZapJobsOptionsSchema } from './options.schema.js';
 
 /** A worker id that stays readable in the heartbeats table and differs between restarts. */
 export function defaultWorkerId(): string {
@@ -131,6 +131,12 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
       }
     }
   }
+  const schedule = input.schedule;
+  if (schedule !== null && typeof schedule === 'object') {
+    for (const key of Object.keys(schedule)) {
+      if (!SCHEDULE_ADOPTION_KEYS.includes(key)) problems.push(`schedule.${key}: unknown option; known: ${SCHEDULE_ADOPTION_KEYS.join(', ')}`);
+    }
+  }
   const queues = queueEntries(input.queues, input.concurrency, problems);
   const webhooks = webhookEntries(input.webhooks, problems);
   const events = input.events;
@@ -166,6 +172,7 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     shutdownTimeout: ms(raw.shutdownTimeout, '30s', 'shutdownTimeout'),
     enableScheduler: raw.enableScheduler ?? true,
     enableWorkers: raw.enableWorkers ?? true,
+    schedule: Object.freeze({ adopt: raw.schedule?.adopt ?? false }),
     workerId: raw.workerId ?? defaultWorkerId(),
     defaultTimeout: ms(raw.defaultTimeout, '1h', 'defaultTimeout'),
     defaultMaxRetries: raw.defaultMaxRetries ?? 3,

@@ -31,6 +31,8 @@ export interface ResolvedZapJobsOptions {
   shutdownTimeout: number;
   enableScheduler: boolean;
   enableWorkers: boolean;
+  /** @nestjs/schedule adoption: `adopt` all @Cron/@Interval methods, or only the marked ones. */
+  schedule: Readonly<{ adopt: boolean }>;
   workerId: string;
   defaultTimeout: number;
   defaultMaxRetries: number;

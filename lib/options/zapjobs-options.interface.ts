@@ -50,6 +50,12 @@ export interface WebhookOptions {
   secret: string;
 }
 
+/** See `ZapJobsModuleOptions.schedule`. */
+export interface ScheduleAdoptionOptions {
+  /** Adopt every @Cron() and @Interval() method, marked or not. @default false */
+  adopt?: boolean;
+}
+
 export interface ZapJobsModuleOptions {
   /** Storage backend: 'sqlite' (one file, one host) or 'postgres' (many workers on many hosts). @default 'sqlite' */
   storage?: 'sqlite' | 'postgres';
@@ -112,6 +118,13 @@ export interface ZapJobsModuleOptions {
   shutdownTimeout?: Duration;
   /** Fire cron and interval schedules in this process. @default true */
   enableScheduler?: boolean;
+  /**
+   * @nestjs/schedule integration. `{ adopt: true }`: every `@Cron()` and `@Interval()` method runs
+   * through ZapJobs (one fire per tick across all processes, a stored run each) instead of
+   * @nestjs/schedule's in-process timers. Without it, only methods marked `@AdoptSchedule()` (from
+   * '@zapjobs/nestjs/schedule') are adopted. @default { adopt: false }
+   */
+  schedule?: ScheduleAdoptionOptions;
   /** Claim and run jobs in this process (false: enqueue only). @default true */
   enableWorkers?: boolean;
   /** Stable id of this worker. @default `${hostname}:${pid}:${random}` */

@@ -157,7 +157,11 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: A
     if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
       timer = deps.clock.setTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
-    const output = await control.race(Promise.resolve().then(() => job.instance.handle(ctx)));
+    // A per-run handler's sub-tree is built inside the race, so a constructor that hangs times out too;
+    // it is released with this attempt (nothing but this closure holds its context id).
+    const output = await control.race(
+      Promise.resolve().then(async () => (job.perRun ? await job.perRun(ctx) : job.instance).handle(ctx)),
+    );
     // Bounded like input, so that passParentOutput cannot carry more into a continuation either.
     const outputJson = toJson(output, `output of job '${job.id}'`, deps.maxPayloadBytes);
     return { ok: true, output, outputJson, durationMs: Date.now() - started };

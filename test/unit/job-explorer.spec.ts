@@ -136,22 +136,23 @@ describe('JobExplorer', () => {
     expect(error.message).toMatch(/CronAndIntervalJob: cron and interval are exclusive/);
   });
 
-  describe('request scope', () => {
-    it('fails on a request-scoped @Job class, naming it and saying what to do', async () => {
-      const error = failureOf(await explorerWith([RequestScopedJob]));
-      expect(error).toBeInstanceOf(InvalidJobHandlerError);
-      expect(error.message).toMatch(/@Job class RequestScopedJob is request-scoped/);
-      expect(error.message).toMatch(/make it a singleton/);
+  describe('scopes', () => {
+    const registered = (id: string) => moduleRef!.get(JobRegistry).get(id);
+
+    it('registers a request-scoped @Job class as built per run', async () => {
+      const explorer = await explorerWith([RequestScopedJob]);
+      expect(explorer.explore().map((job) => job.id)).toEqual(['request-scoped']);
+      expect(registered('request-scoped')?.perRun).toBeInstanceOf(Function);
     });
 
-    it('fails on a @Job class that depends on a request-scoped provider', async () => {
-      const error = failureOf(await explorerWith([ImplicitlyRequestScopedJob, RequestContext]));
-      expect(error).toBeInstanceOf(InvalidJobHandlerError);
-      expect(error.message).toMatch(/@Job class ImplicitlyRequestScopedJob is request-scoped \(or depends on a request-scoped provider\)/);
+    it('registers a @Job class that depends on a request-scoped provider as built per run (scope bubbling)', async () => {
+      const explorer = await explorerWith([ImplicitlyRequestScopedJob, RequestContext]);
+      explorer.explore();
+      expect(registered('implicitly-request-scoped')?.perRun).toBeInstanceOf(Function);
     });
 
     // Decorators apply bottom-up: @Job() must keep the scope an @Injectable({ scope }) below it set.
-    it('fails on a request scope declared below @Job() too, rather than dropping it silently', async () => {
+    it('keeps a request scope declared below @Job() too, rather than dropping it silently', async () => {
       @Job({ id: 'request-scoped-below' })
       @Injectable({ scope: Scope.REQUEST })
       class ScopeBelowJobDecorator {
@@ -159,9 +160,36 @@ describe('JobExplorer', () => {
           return undefined;
         }
       }
-      const error = failureOf(await explorerWith([ScopeBelowJobDecorator]));
+      (await explorerWith([ScopeBelowJobDecorator])).explore();
+      expect(registered('request-scoped-below')?.perRun).toBeInstanceOf(Function);
+    });
+
+    it('registers a default-scoped @Job class with a transient dependency as built per run', async () => {
+      @Injectable({ scope: Scope.TRANSIENT })
+      class Scratch {}
+      @Job({ id: 'transient-dependency' })
+      class WithTransient {
+        constructor(readonly scratch: Scratch) {}
+        handle() {
+          return undefined;
+        }
+      }
+      (await explorerWith([WithTransient, Scratch])).explore();
+      expect(registered('transient-dependency')?.perRun).toBeInstanceOf(Function);
+    });
+
+    it('keeps a singleton a singleton: no per-run cost', async () => {
+      (await explorerWith([SendEmailJob])).explore();
+      expect(registered('send-email')?.perRun).toBeUndefined();
+    });
+
+    it('still refuses a per-run class without handle()', async () => {
+      @Injectable({ scope: Scope.TRANSIENT })
+      @Job({ id: 'transient-no-handle' })
+      class TransientNoHandle {}
+      const error = failureOf(await explorerWith([TransientNoHandle]));
       expect(error).toBeInstanceOf(InvalidJobHandlerError);
-      expect(error.message).toMatch(/@Job class ScopeBelowJobDecorator is request-scoped/);
+      expect(error.message).toMatch(/TransientNoHandle/);
     });
   });
 

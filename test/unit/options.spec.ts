@@ -41,6 +41,7 @@ describe('resolveOptions defaults', () => {
       shutdownTimeout: 30_000,
       enableScheduler: true,
       enableWorkers: true,
+      schedule: { adopt: false },
       defaultTimeout: 3_600_000,
       defaultMaxRetries: 3,
       retryPolicy: { initialDelay: 5_000, multiplier: 2, maxDelay: 3_600_000, jitter: 0.2 },
