@@ -1,7 +1,8 @@
 import type { JobDefinition } from '../model/job-run.js';
 import { JobStorage } from './job-storage.js';
 import type {
-  AttemptLease, AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, RunCompletion, RunFailure, ScheduleTickClaim,
+  AttemptLease, AttemptLogLine, CleanableCounts, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueStats, RunCompletion, RunFailure,
+  ScheduleTickClaim,
 } from './job-storage.types.js';
 
 /**
@@ -67,6 +68,11 @@ export abstract class EngineStorage extends JobStorage {
   abstract claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean>;
   /** True when the job has a run pending or running. */
   abstract hasActiveRun(jobTypeId: string): Promise<boolean>;
+
+  /** Runs per queue and status, and each queue's oldest due pending run: one scan of the runs table. */
+  abstract queueStats(): Promise<QueueStats[]>;
+  /** How many finished runs, and log lines, a cleanup with these retentions would delete now. */
+  abstract countCleanable(retentionMs: number, logRetentionMs: number): Promise<CleanableCounts>;
 
   /**
    * Whether the database refused an operation for its values (a constraint, a value a column
