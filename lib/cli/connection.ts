@@ -1,52 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import type { ZapJobsModuleOptions } from '../options/zapjobs-options.interface.js';
 import { openBackend, type OpenedBackend } from '../storage/open-storage.js';
 import { isMemoryDatabase } from '../storage/sqlite/sqlite-connection.js';
 import { CliError, ExitCode, usageError } from './exit-codes.js';
-
-/** The connection flags every command takes (declared once, on the program: see program.ts). */
-export interface ConnectionFlags {
-  database?: string;
-  url?: string;
-  schema?: string;
-  tablePrefix?: string;
-}
-
-type Source = 'cli' | 'env' | 'default' | 'config' | 'implied' | undefined;
-
-const NO_DATABASE =
-  'no database given: pass --database <file> (SQLite) or --url <postgres url> (PostgreSQL), or set ZAPJOBS_DATABASE or DATABASE_URL';
-
-/**
- * The module options for the flags. A flag on the command line wins over the environment (an app's
- * DATABASE_URL may well be set in the shell where someone points --database at a SQLite file);
- * two databases from the same place are refused rather than one guessed.
- */
-export function connectionOptions(flags: ConnectionFlags, sourceOf: (flag: 'database' | 'url') => Source): ZapJobsModuleOptions {
-  const fromCli = (['database', 'url'] as const).filter((flag) => flags[flag] !== undefined && sourceOf(flag) === 'cli');
-  const given = fromCli.length > 0 ? fromCli : (['database', 'url'] as const).filter((flag) => flags[flag] !== undefined);
-  if (given.length === 0) throw usageError(NO_DATABASE);
-  if (given.length === 2) {
-    throw usageError(
-      fromCli.length > 0
-        ? 'both --database and --url given: pass one (--database for a SQLite file, --url for PostgreSQL)'
-        : 'both ZAPJOBS_DATABASE and DATABASE_URL are set: pick one with --database <file> or --url <postgres url>',
-    );
-  }
-  const common = { tablePrefix: flags.tablePrefix, autoMigrate: false, enableWorkers: false, enableScheduler: false, poolSize: 2 };
-  if (given[0] === 'database') {
-    if (flags.schema !== undefined) throw usageError('--schema applies to PostgreSQL (--url) only');
-    return { ...common, storage: 'sqlite', database: flags.database };
-  }
-  const url = flags.url as string;
-  if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw usageError(`--url: expected a PostgreSQL URL such as postgres://user:password@host:5432/db, got '${url.replace(/:[^:@/]*@/, ':***@')}'`);
-  }
-  return { ...common, storage: 'postgres', url, schema: flags.schema };
-}
 
 export interface ConnectOptions {
   /** SQLite: create the file when missing (migrate); otherwise a missing file is an error, not a new empty database. */
@@ -57,14 +15,11 @@ export interface ConnectOptions {
   emptyWhenMissing?: boolean;
 }
 
-/** Opens the database the command's flags name. Exit 2 for bad flags, 3 when it cannot be opened. */
+/** Opens the database of `moduleOptions` (see connectionOptions). Exit 2 for bad options, 3 when it cannot be opened. */
 export async function connect(
-  command: Command,
+  moduleOptions: ZapJobsModuleOptions,
   { create = false, requireMigrated = true, emptyWhenMissing = false }: ConnectOptions = {},
 ): Promise<OpenedBackend> {
-  let root = command;
-  while (root.parent) root = root.parent;
-  const moduleOptions = connectionOptions(command.optsWithGlobals<ConnectionFlags>(), (flag) => root.getOptionValueSource(flag) as Source);
   let options;
   try {
     // Flags not given are left out, so the module's defaults apply.
@@ -105,16 +60,6 @@ export async function connect(
     }
   }
   return opened;
-}
-
-/** Runs `body` on the database of the command's flags, closing it afterwards whatever happens. */
-export async function withBackend<T>(command: Command, body: (opened: OpenedBackend) => Promise<T>, options?: ConnectOptions): Promise<T> {
-  const opened = await connect(command, options);
-  try {
-    return await body(opened);
-  } finally {
-    await opened.close();
-  }
 }
 
 /** 'tablePrefix: must ...' -> 'table-prefix: must ...': the options' wording, with the flag's name. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { duration, integer } from '../arguments.js';
-import { withBackend } from '../connection.js';
+import { withBackend } from '../with-backend.js';
 import { formatSpan, Output } from '../output.js';
 
 /** The module's defaults (options/resolve-options.ts): the CLI cannot know what an application configured. */

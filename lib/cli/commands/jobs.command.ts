@@ -3,7 +3,7 @@ import { UnknownJobError } from '../../errors/errors.js';
 import { JobTriggerType, ScheduleType } from '../../model/statuses.js';
 import type { JobDefinition } from '../../model/job-run.js';
 import { duration, integer, json } from '../arguments.js';
-import { withBackend } from '../connection.js';
+import { withBackend } from '../with-backend.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatSpan, formatTime, Output } from '../output.js';
 import { statusStyle } from './run-cells.js';

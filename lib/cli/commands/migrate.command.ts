@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withBackend } from '../connection.js';
+import { withBackend } from '../with-backend.js';
 import { Output } from '../output.js';
 
 /** `zapjobs migrate [--dry-run]`: applies pending migrations, or prints the SQL they would run. */

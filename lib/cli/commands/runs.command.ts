@@ -7,7 +7,7 @@ import { JobRunStatus } from '../../model/statuses.js';
 import type { EngineStorage } from '../../storage/engine-storage.js';
 import type { RunListFilter } from '../../storage/job-storage.types.js';
 import { cancellableStatuses, integer, pointInTime, statuses } from '../arguments.js';
-import { withBackend } from '../connection.js';
+import { withBackend } from '../with-backend.js';
 import { CliError, ExitCode, usageError } from '../exit-codes.js';
 import { formatSpan, formatTime, Output } from '../output.js';
 import { RUN_COLUMNS, runCells, statusStyle } from './run-cells.js';

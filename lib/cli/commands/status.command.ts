@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { JobRunStatus } from '../../model/statuses.js';
 import type { EngineStorage } from '../../storage/engine-storage.js';
 import { duration } from '../arguments.js';
-import { withBackend } from '../connection.js';
+import { withBackend } from '../with-backend.js';
 import { formatSpan, formatTime, Output, type Cell } from '../output.js';
 import { statusStyle } from './run-cells.js';
 
