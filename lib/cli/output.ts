@@ -70,6 +70,11 @@ export class Output {
     return `\u001b[${on}m${text}\u001b[${off}m`;
   }
 
+  /** Clears a terminal before a redraw (status --watch); nothing elsewhere. */
+  clearScreen(): void {
+    if (this.interactive) this.out.write('\u001b[2J\u001b[H');
+  }
+
   heading(text: string): void {
     this.line(this.paint('bold', text));
   }
@@ -113,7 +118,9 @@ export function renderTable(
   const pad = (text: string, i: number) => {
     const w = widths[i];
     const t = fit(text, w);
-    return columns[i].align === 'right' ? t.padStart(w) : t.padEnd(w);
+    if (columns[i].align === 'right') return t.padStart(w);
+    // The last column is not padded: no trailing blanks (inside a colour, trimEnd would miss them).
+    return i === columns.length - 1 ? t : t.padEnd(w);
   };
   const render = (cells: Cell[], header: boolean) =>
     columns

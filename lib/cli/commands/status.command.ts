@@ -99,7 +99,7 @@ export function registerStatusCommand(program: Command): void {
             if (out.json) out.data(s, true);
             else {
               // Redraw in place on a terminal; elsewhere (a log file) one snapshot after the other.
-              if (out.interactive) out.line('\u001b[2J\u001b[H');
+              out.clearScreen();
               print(out, s);
               if (!out.interactive) out.line();
             }
