@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { UnknownJobError } from '../../errors/errors.js';
 import { JobTriggerType, ScheduleType } from '../../model/statuses.js';
 import type { JobDefinition } from '../../model/job-run.js';
 import { duration, integer, json } from '../arguments.js';
@@ -59,7 +58,9 @@ export function registerJobsCommands(program: Command): void {
       const out = new Output(flags.json === true);
       await withBackend(command, async ({ storage }) => {
         const definition = await storage.getJobDefinition(jobTypeId);
-        if (!definition) throw new CliError(ExitCode.Failed, new UnknownJobError(jobTypeId).message);
+        if (!definition) {
+          throw new CliError(ExitCode.Failed, `Unknown job '${jobTypeId}': no definition with that id is stored (zapjobs jobs list shows them).`);
+        }
         const runId = await storage.enqueue({
           jobTypeId,
           inputJson: flags.input?.text ?? (definition.defaultInput == null ? null : JSON.stringify(definition.defaultInput)),
@@ -69,6 +70,7 @@ export function registerJobsCommands(program: Command): void {
           correlationId: flags.correlationId ?? null,
           triggerType: JobTriggerType.Manual,
         });
+        if (!definition.isEnabled) out.note(`Job '${jobTypeId}' is disabled: its runs wait until it is enabled again.`);
         if (out.json) return out.data({ runId, jobTypeId, queue: flags.queue ?? definition.queue });
         out.line(runId);
         out.note(`Enqueued run ${runId} of '${jobTypeId}' on queue '${flags.queue ?? definition.queue}'.`);
