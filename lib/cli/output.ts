@@ -86,9 +86,9 @@ export class Output {
     }
   }
 
-  /** A progress bar on stderr, drawn only when stderr is a TTY and the output is not JSON. */
+  /** A progress bar on stderr, drawn only when stderr is a TTY, the output is not JSON, and there is something to do. */
   progress(label: string, total: number): ProgressBar {
-    return new ProgressBar(this.err, label, total, this.err.isTTY === true && !this.json);
+    return new ProgressBar(this.err, label, total, this.err.isTTY === true && !this.json && total > 0);
   }
 }
 
@@ -177,8 +177,10 @@ export function formatSpan(ms: number | null | undefined): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${s}s`;
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${two(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86_400)}d${two(Math.floor((s % 86_400) / 3600))}h`;
+  // The smaller unit is left out when zero: '7d', not '7d00h'.
+  const span = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    `${big}${bigUnit}${small === 0 ? '' : `${String(small).padStart(2, '0')}${smallUnit}`}`;
+  if (s < 3600) return span(Math.floor(s / 60), 'm', s % 60, 's');
+  if (s < 86_400) return span(Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'm');
+  return span(Math.floor(s / 86_400), 'd', Math.floor((s % 86_400) / 3600), 'h');
 }
