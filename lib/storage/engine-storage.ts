@@ -1,7 +1,8 @@
 import type { JobDefinition } from '../model/job-run.js';
 import { JobStorage } from './job-storage.js';
 import type {
-  AttemptLease, AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueStats, RunCompletion, RunFailure,
+  AttemptLease, AttemptLogLine, CleanableCounts, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueOverview, QueueStats,
+  RunCompletion, RunFailure,
   ScheduleTickClaim,
 } from './job-storage.types.js';
 
@@ -81,6 +82,13 @@ export abstract class EngineStorage extends JobStorage {
   abstract queueStats(): Promise<QueueStats[]>;
   /** Per queue, the runs that failed for good at or after `since`. */
   abstract countFailuresSince(since: Date): Promise<Map<string, number>>;
+
+  // ----- reads of the command line -----
+
+  /** Runs per queue and every status, and each queue's oldest due pending run: one scan of the runs table. */
+  abstract queueOverview(): Promise<QueueOverview[]>;
+  /** How many finished runs, and log lines, a cleanup with these retentions would delete now. */
+  abstract countCleanable(retentionMs: number, logRetentionMs: number): Promise<CleanableCounts>;
 
   /**
    * Whether the database refused an operation for its values (a constraint, a value a column

@@ -2,7 +2,7 @@ import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
 import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
 import type {
-  HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
+  CleanupProgress, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
 } from './job-storage.types.js';
 
 /**
@@ -75,9 +75,10 @@ export abstract class JobStorage {
   // ----- cleanup -----
   /**
    * Deletes finished runs older than `retentionMs`, with their logs, in batches of `batchSize`
-   * rows so that no statement holds the write lock for long. Returns how many runs it removed.
+   * rows so that no statement holds the write lock for long. Returns how many runs it removed;
+   * `onProgress` hears the running total after each batch.
    */
-  abstract cleanupOldRuns(retentionMs: number, batchSize?: number): Promise<number>;
+  abstract cleanupOldRuns(retentionMs: number, batchSize?: number, onProgress?: CleanupProgress): Promise<number>;
   /** Deletes log lines older than `retentionMs`, in batches. Returns how many it removed. */
-  abstract cleanupOldLogs(retentionMs: number, batchSize?: number): Promise<number>;
+  abstract cleanupOldLogs(retentionMs: number, batchSize?: number, onProgress?: CleanupProgress): Promise<number>;
 }

@@ -186,9 +186,31 @@ export interface RunListFilter {
   queue?: string;
   correlationId?: string;
   parentRunId?: string;
+  /** Runs created at or after this time. */
+  since?: Date;
+  /** Runs created before this time. */
+  until?: Date;
   limit?: number;
   offset?: number;
 }
+
+/** One queue's runs at a glance, every status counted (EngineStorage.queueOverview). */
+export interface QueueOverview {
+  queue: string;
+  /** Runs per status (every status present, 0 when none). */
+  counts: Record<JobRunStatus, number>;
+  /** Scheduled time of the oldest pending run that is due (null: none is due), so its wait is now - this. */
+  oldestDueAt: Date | null;
+}
+
+/** What a cleanup would remove now (EngineStorage.countCleanable). */
+export interface CleanableCounts {
+  runs: number;
+  logs: number;
+}
+
+/** Called after each batch a cleanup deletes, with the total removed so far. */
+export type CleanupProgress = (removed: number) => void;
 
 /** What a worker asks for when it claims: up to `limit` runs of these queues (in order) and job types. */
 export interface ClaimRequest {

@@ -4,8 +4,8 @@ import { ZapJobsMigrations } from '../../lib/migrations/zapjobs-migrations.js';
 import { resolveOptions } from '../../lib/options/resolve-options.js';
 import type { ResolvedZapJobsOptions } from '../../lib/options/resolved-options.js';
 import type { ZapJobsModuleOptions } from '../../lib/options/zapjobs-options.interface.js';
-import { backendFor } from '../../lib/storage/backend.js';
 import type { EngineStorage } from '../../lib/storage/engine-storage.js';
+import { openBackend } from '../../lib/storage/open-storage.js';
 import { Clock, SystemClock } from '../../lib/util/clock.js';
 
 /** A storage opened as the module opens it, without Nest: its DataSource, migrations and engine contract. */
@@ -23,20 +23,10 @@ export async function openStorage(
   { clock = new SystemClock(), migrate = true }: { clock?: Clock; migrate?: boolean } = {},
 ): Promise<OpenedStorage> {
   const resolved = resolveOptions(options);
-  const backend = await backendFor(resolved.storage);
-  const dataSource = await backend.createDataSource(resolved);
-  const migrations = new ZapJobsMigrations(backend.migrationRunner(dataSource, resolved), resolved);
+  const opened = await openBackend(resolved, clock);
+  const migrations = new ZapJobsMigrations(opened.migrations, resolved);
   if (migrate) await migrations.migrate();
-  const storage = backend.createStorage(dataSource, resolved, clock);
-  return {
-    storage,
-    dataSource,
-    migrations,
-    options: resolved,
-    close: async () => {
-      if (dataSource.isInitialized) await dataSource.destroy();
-    },
-  };
+  return { storage: opened.storage, dataSource: opened.dataSource, migrations, options: resolved, close: opened.close };
 }
 
 /** The better-sqlite3 handle under a SQLite DataSource, for tests that look at the file directly. */

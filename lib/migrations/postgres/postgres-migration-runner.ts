@@ -1,5 +1,5 @@
 import type { DataSource, MigrationInterface } from 'typeorm';
-import { migrationTimestamp, type MigrationRunner } from '../migration-runner.js';
+import { migrationTimestamp, planMigrations, type MigrationRunner, type PlannedMigration } from '../migration-runner.js';
 import { ZapJobsPgInitialSchema1732838400000 } from './1732838400000-initial-schema.js';
 import { ZapJobsPgUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsPgConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
@@ -24,6 +24,10 @@ export class PostgresMigrationRunner implements MigrationRunner {
     const [{ exists }] = await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [this.table]);
     if (!exists) return [];
     return ((await this.dataSource.query(`SELECT name FROM ${this.table}`)) as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  async plan(): Promise<PlannedMigration[]> {
+    return planMigrations(this.migrations, await this.applied(), this.dataSource);
   }
 
   async migrate(): Promise<string[]> {

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DataSource, MigrationInterface } from 'typeorm';
-import { migrationTimestamp, type MigrationRunner } from '../migration-runner.js';
+import { migrationTimestamp, planMigrations, type MigrationRunner, type PlannedMigration } from '../migration-runner.js';
 import { ZapJobsInitialSchema1732838400000 } from './1732838400000-initial-schema.js';
 import { ZapJobsUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
@@ -34,6 +34,10 @@ export class SqliteMigrationRunner implements MigrationRunner {
   private appliedNow(): string[] {
     const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(`${this.tablePrefix}migrations`);
     return exists ? (this.db.prepare(`SELECT name FROM ${this.table}`).all() as Array<{ name: string }>).map((r) => r.name) : [];
+  }
+
+  async plan(): Promise<PlannedMigration[]> {
+    return planMigrations(this.migrations, await this.applied(), this.dataSource);
   }
 
   async migrate(): Promise<string[]> {

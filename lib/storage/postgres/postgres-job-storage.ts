@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
-import type { AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
+import type { AttemptLease, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import type { AppTransaction } from '../app-transaction.js';
@@ -262,7 +262,7 @@ export class PostgresJobStorage extends SqlEngineStorage {
       r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
       r.trace_context`;
 
-  async cleanupOldRuns(retentionMs: number, batchSize = 500): Promise<number> {
+  async cleanupOldRuns(retentionMs: number, batchSize = 500, onProgress?: CleanupProgress): Promise<number> {
     const cutoff = new Date(this.clock.now() - retentionMs);
     let total = 0;
     for (;;) {
@@ -275,6 +275,7 @@ export class PostgresJobStorage extends SqlEngineStorage {
         [cutoff, batchSize],
       );
       total += changes;
+      if (changes > 0) onProgress?.(total);
       if (changes < batchSize) return total;
     }
   }

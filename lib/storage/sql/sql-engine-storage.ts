@@ -1,10 +1,12 @@
 import type { JobDefinition } from '../../model/job-run.js';
-import { ACTIVE_STATUSES, sqlList } from '../../model/run-rules.js';
-import type { JobRunStatus } from '../../model/statuses.js';
+import { ACTIVE_STATUSES, FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
+import { JobRunStatus } from '../../model/statuses.js';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
 import type { AppTransaction } from '../app-transaction.js';
-import type { AttemptLease, AttemptLogLine, NewJobRun, QueueStats, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
+import type {
+  AttemptLease, AttemptLogLine, CleanableCounts, NewJobRun, QueueOverview, QueueStats, RunFailure, ScheduleTickClaim,
+} from '../job-storage.types.js';
 import { rowToDefinition, rowTime } from '../rows.js';
 import type { Row, TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
@@ -106,6 +108,38 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
     return this.exec.transaction(() => tx.recoverWorkerRuns(this, workerId, defaultMaxRetries, this.clock.now()));
   }
 
+  // ----- what an operator looks at (the command line) -----
+
+  async queueOverview(): Promise<QueueOverview[]> {
+    // One pass over the runs table: an operator's look, not a hot path.
+    const found = await this.exec.read(
+      `SELECT queue, status, COUNT(*) AS n, MIN(CASE WHEN status = 'pending' AND scheduled_at <= ? THEN scheduled_at END) AS oldest_due
+         FROM ${this.t.runs} GROUP BY queue, status ORDER BY queue`,
+      [this.d.time(this.clock.now())],
+    );
+    const byQueue = new Map<string, QueueOverview>();
+    for (const row of found) {
+      const queue = row.queue as string;
+      let stats = byQueue.get(queue);
+      if (!stats) {
+        const counts = Object.fromEntries(Object.values(JobRunStatus).map((status) => [status, 0])) as Record<JobRunStatus, number>;
+        byQueue.set(queue, (stats = { queue, counts, oldestDueAt: null }));
+      }
+      stats.counts[row.status as JobRunStatus] = Number(row.n);
+      if (row.oldest_due != null) stats.oldestDueAt = row.oldest_due instanceof Date ? row.oldest_due : new Date(Number(row.oldest_due));
+    }
+    return [...byQueue.values()];
+  }
+
+  async countCleanable(retentionMs: number, logRetentionMs: number): Promise<CleanableCounts> {
+    const now = this.clock.now();
+    const [runs] = await this.exec.read(
+      `SELECT COUNT(*) AS n FROM ${this.t.runs} WHERE status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < ?`,
+      [this.d.time(now - retentionMs)],
+    );
+    const [logs] = await this.exec.read(`SELECT COUNT(*) AS n FROM ${this.t.logs} WHERE timestamp < ?`, [this.d.time(now - logRetentionMs)]);
+    return { runs: Number(runs.n), logs: Number(logs.n) };
+  }
 
   // ----- schedules -----
 

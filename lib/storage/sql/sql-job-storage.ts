@@ -8,7 +8,7 @@ import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
+  AttemptLease, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
   RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
@@ -90,7 +90,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   protected abstract insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number>;
   abstract override claim(request: ClaimRequest): Promise<ClaimedRun[]>;
   abstract override completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult>;
-  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number): Promise<number>;
+  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number, onProgress?: CleanupProgress): Promise<number>;
 
   /** Wakes other processes' workers for these queues when the transaction commits; none by default. */
   // eslint-disable-next-line require-yield
@@ -281,6 +281,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     if (filter.jobTypeId !== undefined) add('job_type_id = ?', filter.jobTypeId);
     if (filter.queue !== undefined) add('queue = ?', filter.queue);
     if (filter.correlationId !== undefined) add('correlation_id = ?', filter.correlationId);
+    if (filter.since !== undefined) add('created_at >= ?', this.d.time(timeOf(filter.since, 'since')));
+    if (filter.until !== undefined) add('created_at < ?', this.d.time(timeOf(filter.until, 'until')));
     if (filter.parentRunId !== undefined) {
       if (!this.d.isRunId(filter.parentRunId)) return [];
       add('parent_run_id = ?', filter.parentRunId);
@@ -417,7 +419,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
 
   // ----- cleanup -----
 
-  async cleanupOldLogs(retentionMs: number, batchSize = 500): Promise<number> {
+  async cleanupOldLogs(retentionMs: number, batchSize = 500, onProgress?: CleanupProgress): Promise<number> {
     const cutoff = this.d.time(this.clock.now() - retentionMs);
     let total = 0;
     for (;;) {
@@ -426,10 +428,18 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
         [cutoff, batchSize],
       );
       total += changes;
+      if (changes > 0) onProgress?.(total);
       if (changes < batchSize) return total;
       await nextTurn();
     }
   }
+}
+
+/** A filter's time as epoch ms; an invalid Date is refused rather than matching nothing. */
+function timeOf(value: Date, field: string): number {
+  const ms = value instanceof Date ? value.getTime() : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidPayloadError(`${field}: expected a valid Date, got ${String(value)}`);
+  return ms;
 }
 
 /** Whether a run asks to be deduplicated (anything but undefined and false: checkUnique reports a bad value). */

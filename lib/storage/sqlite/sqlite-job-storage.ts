@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { JobRunStatus } from '../../model/statuses.js';
 import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
-import type { AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
+import type { AttemptLease, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { limitedCandidates } from '../sql/limited-claim.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
@@ -227,7 +227,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
    * run was created after the cutoff: every later run is newer still. No index is needed, so
    * completions pay nothing for the cleanup.
    */
-  async cleanupOldRuns(retentionMs: number, batchSize = 500): Promise<number> {
+  async cleanupOldRuns(retentionMs: number, batchSize = 500, onProgress?: CleanupProgress): Promise<number> {
     const cutoff = this.clock.now() - retentionMs;
     const window = Math.max(batchSize, 10_000);
     const victims = this.sqlite.prepare(
@@ -244,6 +244,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
         const chunk = JSON.stringify(rowids.slice(i, i + batchSize));
         if (!this.sqlite.appLaneClear()) await this.sqlite.waitForApp();
         total += this.sqlite.writeSync(() => remove.run(chunk).changes);
+        onProgress?.(total);
         await nextTurn();
       }
       const edge = newest.get(from, from + window) as Row | undefined;

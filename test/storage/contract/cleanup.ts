@@ -59,7 +59,14 @@ export function describeCleanup(ctx: ContractContext): void {
       const recent = await finished(5, new Date());
       await storage.addLogs(old.slice(0, 300).map((runId) => ({ runId, level: JobLogLevel.Info, message: 'old' })));
 
-      expect(await storage.cleanupOldRuns(7 * DAY, 100)).toBe(1234);
+      expect(await storage.countCleanable(7 * DAY, 7 * DAY)).toEqual({ runs: 1234, logs: 0 });
+      const progress: number[] = [];
+      expect(await storage.cleanupOldRuns(7 * DAY, 100, (removed) => progress.push(removed))).toBe(1234);
+      // A running total after each batch, ending at the count returned.
+      expect(progress.length).toBeGreaterThanOrEqual(13);
+      expect(progress).toEqual([...progress].sort((x, y) => x - y));
+      expect(progress.at(-1)).toBe(1234);
+      expect(await storage.countCleanable(7 * DAY, 7 * DAY)).toEqual({ runs: 0, logs: 0 });
 
       expect(await totalRuns()).toBe(5);
       expect(sorted(idsOf(await storage.listRuns({ limit: 10 })))).toEqual(sorted(recent));

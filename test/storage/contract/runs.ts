@@ -1,6 +1,6 @@
 import { JobRunStatus, RunNotFoundError } from '../../../lib/index.js';
 import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
-import { contractHelpers, clockPast, NO_SUCH_RUN, idsOf, type ContractContext } from './harness.js';
+import { contractHelpers, clockPast, NO_SUCH_RUN, idsOf, HOUR, type ContractContext } from './harness.js';
 
 export function describeRuns(ctx: ContractContext): void {
   const { define } = contractHelpers(ctx);
@@ -82,6 +82,33 @@ export function describeRuns(ctx: ContractContext): void {
         expect(await storage.countRuns({ jobTypeId: 'alpha' })).toEqual({ ...zero, pending: 1, cancelled: 1 });
         expect(await storage.countRuns({ queue: 'critical' })).toEqual({ ...zero, pending: 1, awaiting: 1 });
         expect(await storage.countRuns({ jobTypeId: 'alpha', queue: 'critical' })).toEqual(zero);
+      });
+
+      it('listRuns filters on the creation time: since (inclusive) and until (exclusive); an invalid Date is refused', async () => {
+        const { a1, a2, b1, child } = runs;
+        const created = new Map((await storage.listRuns()).map((run) => [run.id, run.createdAt]));
+
+        expect(idsOf(await storage.listRuns({ since: created.get(a2) }))).toEqual([child, b1, a2]);
+        expect(idsOf(await storage.listRuns({ until: created.get(b1) }))).toEqual([a2, a1]);
+        expect(idsOf(await storage.listRuns({ since: created.get(a2), until: created.get(child) }))).toEqual([b1, a2]);
+        await expect(storage.listRuns({ since: new Date(NaN) })).rejects.toThrow(/since: expected a valid Date/);
+      });
+
+      it('queueOverview counts runs per queue and status, with the oldest due pending run of each queue', async () => {
+        const zero = Object.fromEntries(Object.values(JobRunStatus).map((s) => [s, 0]));
+        const later = await storage.enqueue({ jobTypeId: 'alpha', scheduledAt: new Date(Date.now() + HOUR) });
+        const { a1, b1 } = runs;
+        const created = new Map((await storage.listRuns()).map((run) => [run.id, run]));
+
+        const stats = await storage.queueOverview();
+        expect(stats.map((q) => q.queue).sort()).toEqual(['critical', 'default']);
+        const byQueue = Object.fromEntries(stats.map((q) => [q.queue, q]));
+        expect(byQueue.default.counts).toEqual({ ...zero, pending: 2, cancelled: 1 });
+        expect(byQueue.critical.counts).toEqual({ ...zero, pending: 1, awaiting: 1 });
+        // A run scheduled for later is not waiting yet: the oldest due one is a1.
+        expect(byQueue.default.oldestDueAt?.getTime()).toBe(created.get(a1)!.scheduledAt.getTime());
+        expect(byQueue.critical.oldestDueAt?.getTime()).toBe(created.get(b1)!.scheduledAt.getTime());
+        expect(created.get(later)!.status).toBe(JobRunStatus.Pending);
       });
     });
   });
