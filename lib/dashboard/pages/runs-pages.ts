@@ -69,6 +69,15 @@ function progressBar(progress: unknown): SafeHtml {
   return html`<div class="progress" role="progressbar" aria-valuenow="${pct.toFixed(0)}" aria-valuemin="0" aria-valuemax="100"><span style="width:${pct.toFixed(1)}%"></span></div> ${pct.toFixed(0)}%`;
 }
 
+/** Created, scheduled, each attempt's first line, last start, finish: in time order. */
+function timelineOf(run: JobRun, logs: RunDetail['logs']): Array<[string, Date]> {
+  const events: Array<[string, Date | null]> = [
+    ['created', run.createdAt], ['scheduled', run.scheduledAt], ['started (last attempt)', run.startedAt], ['finished', run.completedAt], ['next retry', run.nextRetryAt],
+    ...logs.filter((g) => g.attempt !== null).map((g): [string, Date] => [`attempt ${g.attempt}: first log line`, g.lines[0].timestamp]),
+  ];
+  return (events.filter(([, at]) => at !== null) as Array<[string, Date]>).sort((a, b) => a[1].getTime() - b[1].getTime());
+}
+
 export function runPage(ctx: PageContext, detail: RunDetail): string {
   const { run, children, logs } = detail;
   const retryable = run.status === JobRunStatus.Failed || run.status === JobRunStatus.Cancelled;
@@ -82,9 +91,6 @@ ${cancellable ? html`<form data-action="${api}/cancel"><button type="submit" id=
 <label>Input (JSON; the same by default)<textarea name="input" rows="6">${run.input === null || run.input === undefined ? '' : JSON.stringify(run.input, null, 2)}</textarea></label>
 <button type="submit" id="rerun">Run again</button></details></form>
 </div>`;
-  const timeline: Array<[string, Date | null]> = [
-    ['created', run.createdAt], ['scheduled', run.scheduledAt], ['started (last attempt)', run.startedAt], ['finished', run.completedAt], ['next retry', run.nextRetryAt],
-  ];
   const body = html`
 <section id="run" data-live data-status="${run.status}">
 <dl class="facts">
@@ -102,8 +108,7 @@ ${run.parentRunId ? html`<dt>Parent</dt><dd><a href="${ctx.base}/runs/${run.pare
 </dl>
 ${actions}
 <h2>Timeline</h2>
-<ol class="timeline">${timeline.filter(([, at]) => at).map(([label, at]) => html`<li>${time(at)} ${label}</li>`)}
-${logs.filter((g) => g.attempt !== null).map((g) => html`<li>${time(g.lines[0].timestamp)} attempt ${g.attempt} first line</li>`)}</ol>
+<ol class="timeline">${timelineOf(run, logs).map(([label, at]) => html`<li>${time(at)} ${label}</li>`)}</ol>
 <div class="io">
 <div><h2>Input</h2><div id="run-input">${json(run.input)}</div></div>
 <div><h2>Output</h2><div id="run-output">${json(run.output)}</div></div>
