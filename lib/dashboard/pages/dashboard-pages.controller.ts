@@ -1,4 +1,4 @@
-import { BadRequestException, Get, Header, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { applyDecorators, BadRequestException, Get, Header, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { DASHBOARD_CSS } from '../assets/dashboard-css.js';
 import { DASHBOARD_JS } from '../assets/dashboard-js.js';
 import { BULK_ACTIONS, DashboardService, type BulkAction } from '../dashboard.service.js';
@@ -12,6 +12,9 @@ const HTML = 'text/html; charset=utf-8';
 /** Scripts only from the dashboard itself: even a value that escaped escaping could not run. Inline styles are ours (bar widths). */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** A page: HTML, never cached (it shows live data), under the CSP. */
+const HtmlPage = () => applyDecorators(Header('Content-Type', HTML), Header('Content-Security-Policy', CSP), Header('Cache-Control', 'no-store'));
+
 /** The server-rendered pages, and their two assets. Mounted at the configured path by ZapJobsDashboardModule. */
 export class DashboardPagesController {
   // Explicit: this class is not decorated itself (its mounted subclass is), so no parameter types are emitted for it.
@@ -23,17 +26,13 @@ export class DashboardPagesController {
   }
 
   @Get()
-  @Header('Content-Type', HTML)
-  @Header('Content-Security-Policy', CSP)
-  @Header('Cache-Control', 'no-store')
+  @HtmlPage()
   async overview(): Promise<string> {
     return overviewPage(this.ctx, await this.dashboard.overview());
   }
 
   @Get('runs')
-  @Header('Content-Type', HTML)
-  @Header('Content-Security-Policy', CSP)
-  @Header('Cache-Control', 'no-store')
+  @HtmlPage()
   async runs(@Query() query: RunFilterParams & { cursor?: string; limit?: string }): Promise<string> {
     const definitions = await this.dashboard.definitions();
     try {
@@ -46,9 +45,7 @@ export class DashboardPagesController {
   }
 
   @Get('runs/bulk')
-  @Header('Content-Type', HTML)
-  @Header('Content-Security-Policy', CSP)
-  @Header('Cache-Control', 'no-store')
+  @HtmlPage()
   async bulk(@Query() query: RunFilterParams & { action?: string }): Promise<string> {
     const action = query.action as BulkAction;
     if (!BULK_ACTIONS.includes(action)) throw new BadRequestException(`action: expected one of ${BULK_ACTIONS.join(', ')}, got '${String(query.action)}'`);
@@ -59,25 +56,19 @@ export class DashboardPagesController {
   }
 
   @Get('runs/:id')
-  @Header('Content-Type', HTML)
-  @Header('Content-Security-Policy', CSP)
-  @Header('Cache-Control', 'no-store')
+  @HtmlPage()
   async run(@Param('id') id: string): Promise<string> {
     return runPage(this.ctx, await this.dashboard.run(id));
   }
 
   @Get('jobs')
-  @Header('Content-Type', HTML)
-  @Header('Content-Security-Policy', CSP)
-  @Header('Cache-Control', 'no-store')
+  @HtmlPage()
   async jobs(): Promise<string> {
     return jobsPage(this.ctx, await this.dashboard.definitions());
   }
 
   @Get('workers')
-  @Header('Content-Type', HTML)
-  @Header('Content-Security-Policy', CSP)
-  @Header('Cache-Control', 'no-store')
+  @HtmlPage()
   async workers(): Promise<string> {
     return workersPage(this.ctx, await this.dashboard.workers());
   }
