@@ -7,6 +7,11 @@
 // The targets (lists < 200 ms, overview < 500 ms) need indexes the schema lacks on SQLite:
 // (created_at DESC, id DESC), (status, created_at DESC, id DESC), (completed_at) WHERE status IN
 // ('completed', 'failed'), and a (queue, status) index for the counts: a migration of their own.
+// With them (--with-indexes, same machine): first page 1.8 ms, after a cursor 2.5 ms, status=failed
+// 12 ms, job+status 17 ms, text LIKE with matches 120 ms, text matching nothing 4.9 s (a full scan),
+// count failed 8 ms, counts by queue 455 ms, series per minute 89 ms, per hour over a day 2.6 s,
+// backlogs 20 ms. So the lists meet 200 ms; the overview's counts and day series need counters kept
+// per (queue, status) and per hour (or a cache) to meet 500 ms.
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +22,7 @@ import { backendFor } from '../dist/storage/backend.js';
 import { ZapJobsMigrations } from '../dist/migrations/zapjobs-migrations.js';
 import { SystemClock } from '../dist/util/clock.js';
 
-const N = Number(process.argv[2] ?? 1_000_000);
+const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'zapjobs-dash-bench-'));
 const options = resolveOptions({ database: join(dir, 'bench.db') });
 const backend = await backendFor(options.storage);
@@ -47,6 +52,16 @@ db.transaction(() => {
   }
 })();
 console.log(`inserted ${N} runs in ${Math.round(performance.now() - t0)} ms`);
+// --with-indexes: the indexes a migration would add, to measure what they buy.
+if (process.argv.includes('--with-indexes')) {
+  const p = options.tablePrefix;
+  const t0i = performance.now();
+  db.exec(`CREATE INDEX ${p}runs_created ON ${p}runs (created_at DESC, id DESC);
+    CREATE INDEX ${p}runs_status_created ON ${p}runs (status, created_at DESC, id DESC);
+    CREATE INDEX ${p}runs_finished_at ON ${p}runs (completed_at) WHERE status IN ('completed', 'failed');
+    CREATE INDEX ${p}runs_queue_status ON ${p}runs (queue, status);`);
+  console.log(`indexes built in ${Math.round(performance.now() - t0i)} ms`);
+}
 db.exec('ANALYZE');
 
 const q = storage.dashboard();

@@ -1,5 +1,5 @@
 import type { SeriesPoint } from '../../storage/dashboard-queries.js';
-import { html, raw, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from './html.js';
 
 /**
  * Completed and failed runs per bucket as an inline SVG bar chart (stacked: completed below, failed
@@ -34,5 +34,5 @@ export function finishedChart(points: readonly SeriesPoint[], label: string, tic
 ${bars}${ticks}
 </svg>
 <figcaption>${label}: <span class="legend c"></span> ${total[0]} completed <span class="legend f"></span> ${total[1]} failed</figcaption>
-</figure>${raw('')}`;
+</figure>`;
 }

@@ -1,7 +1,7 @@
 import { JobRunStatus } from '../../model/statuses.js';
 import type { Overview, WorkerView } from '../dashboard.service.js';
 import { finishedChart } from './chart.js';
-import { age, badge, time } from './format.js';
+import { age, time } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { layout, type PageContext } from './layout.js';
 
@@ -48,6 +48,5 @@ ${STATUSES.map((s) => html`<td><a href="${link(s, q)}">${count(q, s)}</a></td>`)
 <h2>Workers</h2>
 ${workersTable(ctx, o.workers)}
 </section>`;
-  void badge;
   return layout(ctx, 'Overview', 'Overview', body);
 }
