@@ -158,4 +158,19 @@ describeEachBackend('dashboard REST API', (backend) => {
     expect(overview.lastHour).toHaveLength(60);
     expect(overview.lastDay).toHaveLength(24);
   });
+
+  it('flags a queue whose pending runs no live worker takes, and marks a worker stale when its heartbeat stops', async () => {
+    await d.jobs.enqueue('greet', { name: 'nobody home' }, { queue: 'orphans' });
+    const overview = await json(api('/overview'));
+    expect(overview.unattendedQueues).toEqual(['orphans']);
+    expect(overview.backlogs.find((b: { queue: string }) => b.queue === 'orphans')).toMatchObject({ pending: 1 });
+    expect(await (await fetch(`${d.origin}/zapjobs`, { headers: { authorization: AUTH } })).text()).toContain('No live worker takes these queues');
+    // A live worker of that queue (another process, say) attends it...
+    await d.storage.updateHeartbeat('ghost-worker', { queues: ['orphans'], concurrency: 1 });
+    expect((await json(api('/overview'))).unattendedQueues).toEqual([]);
+    // ...until its heartbeat is older than staleAfter (1 s here).
+    const ghost = await waitFor(async () => (await json(api('/workers'))).find((w: { workerId: string; stale: boolean }) => w.workerId === 'ghost-worker' && w.stale));
+    expect(ghost.queues).toEqual(['orphans']);
+    expect((await json(api('/overview'))).unattendedQueues).toEqual(['orphans']);
+  });
 });
