@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 // In your app: import { ZapJobsModule } from '@zapjobs/nestjs';
 import { ZapJobsModule } from '../lib/index.js';
+// In your app: import { ZapJobsDashboardModule } from '@zapjobs/nestjs/dashboard';
+import { ZapJobsDashboardModule } from '../lib/dashboard/index.js';
+import { dashboardAccount } from './dashboard-account.js';
 import { JobsController } from './jobs.controller.js';
 import { FlakyJob } from './jobs/flaky.job.js';
 import { SendEmailJob } from './jobs/send-email.job.js';
@@ -19,6 +22,8 @@ import { Mailer } from './mailer.js';
       shutdownTimeout: '10s',
       retention: '1d',
     }),
+    // Pages and a JSON API at /zapjobs, behind basic auth (see dashboard-account.ts).
+    ZapJobsDashboardModule.forRoot({ path: '/zapjobs', auth: dashboardAccount }),
   ],
   controllers: [JobsController],
   // @Job classes are ordinary providers: ZapJobs finds them when the application starts.

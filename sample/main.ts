@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
+import { dashboardAccount } from './dashboard-account.js';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule);
@@ -14,7 +15,9 @@ async function bootstrap(): Promise<void> {
   const url = `http://localhost:${port}`;
   new Logger('Sample').log(
     [
-      `Listening on ${url}. Try:`,
+      `Listening on ${url}.`,
+      `Dashboard: ${url}/zapjobs  (user '${dashboardAccount.username}', password '${dashboardAccount.password}'; set DASHBOARD_USER / DASHBOARD_PASSWORD)`,
+      `Try:`,
       `  curl -X POST ${url}/emails -H 'content-type: application/json' -d '{"to":"ada@example.com","subject":"Hello"}'`,
       `  curl -X POST ${url}/emails -H 'content-type: application/json' -d '{"to":"not-an-email"}'   # 400`,
       `  curl -X POST ${url}/flaky                  # fails twice, then succeeds`,

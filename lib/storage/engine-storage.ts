@@ -1,4 +1,5 @@
 import type { JobDefinition } from '../model/job-run.js';
+import type { DashboardQueries } from './dashboard-queries.js';
 import { JobStorage } from './job-storage.js';
 import type {
   AttemptLease, AttemptLogLine, CleanableCounts, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueOverview, QueueStats,
@@ -20,6 +21,8 @@ export abstract class EngineStorage extends JobStorage {
    * With `jobTypeIds`, only runs of those job types (the handlers this worker has).
    */
   abstract claim(request: ClaimRequest): Promise<ClaimedRun[]>;
+  /** The dashboard's searches and bulk reads (built on first use). */
+  abstract dashboard(): DashboardQueries;
   /**
    * The worker's hot path: commits successful attempts and claims the next runs for the slots
    * they free, in one transaction (one statement on PostgreSQL). `completed` lists the runs whose

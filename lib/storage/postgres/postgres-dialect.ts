@@ -15,6 +15,7 @@ export const postgresDialect: Dialect = {
   param: (type) => `?::${TYPES[type]}`,
   jsonText: (column) => `${column}::text AS ${column.replace(/^.*\./, '')}`,
   inList: (column, values, type) => ({ sql: `${column} = ANY(?::${TYPES[type]}[])`, param: [...values] }),
+  epochMs: (column) => `(EXTRACT(EPOCH FROM ${column}) * 1000)::bigint`,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   forUpdate: 'FOR UPDATE',
   skipLocked: 'FOR UPDATE SKIP LOCKED',

@@ -20,6 +20,8 @@ export interface Dialect {
   jsonText(column: string): string;
   /** `column` is one of `values`, bound as one parameter: the SQL and the parameter. */
   inList(column: string, values: readonly string[], type: 'text' | 'uuid'): { sql: string; param: unknown };
+  /** A time column as epoch milliseconds (an integer), for bucketing by minute or hour. */
+  epochMs(column: string): string;
   /** The larger of two values. */
   greatest(a: string, b: string): string;
   /** Row locks for a read-then-write inside a transaction (SQLite's IMMEDIATE already holds the lock). */

@@ -15,6 +15,8 @@ import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from
 import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
 import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
 import { insertWithUnique, uniqueOf } from './unique-insert.js';
+import { SqlDashboardQueries } from './dashboard-queries.js';
+import type { DashboardQueries } from '../dashboard-queries.js';
 import type { Dialect } from './dialect.js';
 import type { SqlExecutor, Statement, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
@@ -64,6 +66,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   /** jobTypeId -> queue and priority: enqueue checks the job exists without a read per call. */
   private readonly known = new Map<string, RunDefaults>();
   private readonly texts = new Map<string, string>();
+  private queries: SqlDashboardQueries | undefined;
 
   constructor(protected readonly exec: SqlExecutor, readonly d: Dialect, options: SqlStorageOptions) {
     super();
@@ -77,6 +80,10 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     let found = this.texts.get(key);
     if (found === undefined) this.texts.set(key, (found = build()));
     return found;
+  }
+
+  dashboard(): DashboardQueries {
+    return (this.queries ??= new SqlDashboardQueries(this.exec, this.d, this.t, this.clock));
   }
 
   // ----- what each backend provides -----

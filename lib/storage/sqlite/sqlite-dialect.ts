@@ -9,6 +9,7 @@ export const sqliteDialect: Dialect = {
   param: () => '?',
   jsonText: (column) => column,
   inList: (column, values) => ({ sql: `${column} IN (SELECT value FROM json_each(?))`, param: JSON.stringify(values) }),
+  epochMs: (column) => column,
   greatest: (a, b) => `MAX(${a}, ${b})`,
   forUpdate: '',
   skipLocked: '',

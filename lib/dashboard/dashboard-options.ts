@@ -1,0 +1,103 @@
+import type { CanActivate, ModuleMetadata, Type } from '@nestjs/common';
+import { InvalidOptionsError } from '../errors/errors.js';
+
+/** HTTP basic auth with one account, compared in constant time. */
+export interface DashboardBasicAuth {
+  username: string;
+  password: string;
+}
+
+/**
+ * Who may open the dashboard: Nest guards (classes, resolved from the app's providers or created with
+ * its injector, or instances), one basic-auth account, or `'none'` written out (local development
+ * only: logged as a warning at start-up).
+ */
+export type DashboardAuth = 'none' | DashboardBasicAuth | ReadonlyArray<Type<CanActivate> | CanActivate>;
+
+/** What may change at run time (forRootAsync's factory returns it). */
+export interface ZapJobsDashboardRuntimeOptions {
+  /** Required: the module refuses to start without it. */
+  auth: DashboardAuth;
+  /**
+   * Hides every action (retry, cancel, trigger, enable, bulk) and refuses them with 403.
+   * @default false
+   */
+  readOnly?: boolean;
+  /**
+   * How often the pages refresh their data, in milliseconds (0: never).
+   * @default 5000
+   */
+  refreshMs?: number;
+  /**
+   * Workers whose last heartbeat is older than this are shown as stale, in milliseconds.
+   * @default the ZapJobsModule's staleAfter
+   */
+  staleAfterMs?: number;
+}
+
+export interface ZapJobsDashboardOptions extends ZapJobsDashboardRuntimeOptions {
+  /**
+   * Where the pages are served; the JSON API is under `<path>/api`.
+   * @default '/zapjobs'
+   */
+  path?: string;
+}
+
+export interface ZapJobsDashboardAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Known when the module is built (routes are registered before any factory runs). @default '/zapjobs' */
+  path?: string;
+  inject?: Array<Type<unknown> | string | symbol>;
+  useFactory: (...args: any[]) => ZapJobsDashboardRuntimeOptions | Promise<ZapJobsDashboardRuntimeOptions>;
+}
+
+export interface ResolvedDashboardOptions {
+  path: string;
+  auth: DashboardAuth;
+  readOnly: boolean;
+  refreshMs: number;
+  staleAfterMs: number | null;
+}
+
+export const DASHBOARD_OPTIONS = Symbol('zapjobs:dashboard-options');
+
+/** '/zapjobs', 'zapjobs/', '/ops/jobs' -> '/zapjobs', '/ops/jobs'. */
+export function normalisePath(path: unknown = '/zapjobs'): string {
+  if (typeof path !== 'string' || !/^\/?[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*\/?$/.test(path)) {
+    throw new InvalidOptionsError([`path: expected a URL path such as '/zapjobs' (letters, digits, '-', '_', '.', '~' between slashes), got ${JSON.stringify(path)}`]);
+  }
+  return `/${path.replace(/^\/|\/$/g, '')}`;
+}
+
+function checkAuth(auth: unknown): string | null {
+  if (auth === undefined || auth === null) {
+    return `auth: required. The dashboard can retry, cancel and delete runs, so it is closed by default: give Nest guards, { username, password } for basic auth, or 'none' (local development only)`;
+  }
+  if (auth === 'none') return null;
+  if (Array.isArray(auth)) {
+    if (auth.length === 0) return 'auth: expected at least one guard, got an empty array';
+    const bad = auth.findIndex((g) => typeof g !== 'function' && !(g && typeof (g as CanActivate).canActivate === 'function'));
+    return bad === -1 ? null : `auth[${bad}]: expected a guard class or an object with canActivate(), got ${typeof auth[bad]}`;
+  }
+  if (typeof auth === 'object') {
+    const { username, password } = auth as Partial<DashboardBasicAuth>;
+    if (typeof username !== 'string' || username === '' || username.includes(':')) return 'auth.username: expected a non-empty string without \':\'';
+    if (typeof password !== 'string' || password === '') return 'auth.password: expected a non-empty string';
+    return null;
+  }
+  return `auth: expected guards, { username, password } or 'none', got ${JSON.stringify(auth)}`;
+}
+
+/** Defaults once, then validation; every error names the field. */
+export function resolveDashboardOptions(path: string, raw: ZapJobsDashboardRuntimeOptions): ResolvedDashboardOptions {
+  if (raw === null || typeof raw !== 'object') throw new InvalidOptionsError([`ZapJobsDashboardModule options: expected an object, got ${raw === null ? 'null' : typeof raw}`]);
+  const errors: string[] = [];
+  const auth = checkAuth(raw.auth);
+  if (auth) errors.push(auth);
+  if (raw.readOnly !== undefined && typeof raw.readOnly !== 'boolean') errors.push(`readOnly: expected a boolean, got ${typeof raw.readOnly}`);
+  const refreshMs = raw.refreshMs ?? 5000;
+  if (!Number.isInteger(refreshMs) || refreshMs < 0) errors.push(`refreshMs: expected an integer >= 0 (milliseconds), got ${String(raw.refreshMs)}`);
+  const stale = raw.staleAfterMs;
+  if (stale !== undefined && (!Number.isInteger(stale) || stale <= 0)) errors.push(`staleAfterMs: expected an integer > 0 (milliseconds), got ${String(stale)}`);
+  if (errors.length) throw new InvalidOptionsError(errors);
+  return Object.freeze({ path, auth: raw.auth, readOnly: raw.readOnly ?? false, refreshMs, staleAfterMs: stale ?? null });
+}

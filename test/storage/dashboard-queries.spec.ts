@@ -1,0 +1,140 @@
+import { JobRunStatus, type JobStorage } from '../../lib/index.js';
+import type { EngineStorage } from '../../lib/storage/engine-storage.js';
+import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { ManualClock, openStorage, type OpenedStorage } from '../helpers/open-storage.js';
+
+const MINUTE = 60_000;
+
+async function finish(storage: JobStorage, id: string, status: JobRunStatus, at: number, extra: { error?: string; output?: unknown } = {}) {
+  await storage.updateRun(id, {
+    status, startedAt: new Date(at - 10), completedAt: new Date(at), durationMs: 10,
+    errorMessage: extra.error ?? null, outputJson: extra.output === undefined ? null : JSON.stringify(extra.output),
+  });
+}
+
+describeEachBackend('dashboard queries', (backend) => {
+  let db: TestDatabase;
+  let opened: OpenedStorage;
+  let storage: EngineStorage;
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 30));
+
+  beforeEach(async () => {
+    db = backend.create();
+    opened = await openStorage(db.options, { clock });
+    storage = opened.storage;
+    await storage.upsertDefinition({ jobTypeId: 'email', displayName: 'Email', queue: 'mail' });
+    await storage.upsertDefinition({ jobTypeId: 'report', displayName: 'Report', queue: 'default' });
+  });
+  afterEach(async () => {
+    await opened.close();
+    await db.drop();
+  });
+
+  it('searches by status, job, queue, correlation id, time range and free text, in keyset pages', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      clock.set(Date.UTC(2026, 0, 1, 11, i));
+      ids.push(await storage.enqueue({ jobTypeId: i % 2 ? 'email' : 'report', input: { to: `user${i}@x.org`, note: i === 3 ? '100% off_' : '' }, correlationId: i < 3 ? 'order-1' : null }));
+    }
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 30));
+    await finish(storage, ids[1], JobRunStatus.Failed, clock.now(), { error: 'SMTP Timeout' });
+    await finish(storage, ids[2], JobRunStatus.Completed, clock.now(), { output: { sent: 'ok' } });
+    const q = storage.dashboard();
+    const idsOf = async (search: Parameters<typeof q.searchRuns>[0]) => (await q.searchRuns(search, 100)).runs.map((r) => r.id);
+
+    expect(await idsOf({})).toEqual([...ids].reverse());
+    expect(await idsOf({ status: [JobRunStatus.Failed] })).toEqual([ids[1]]);
+    expect(await idsOf({ jobTypeId: 'email' })).toEqual([ids[5], ids[3], ids[1]]);
+    expect(await idsOf({ queue: 'default' })).toEqual([ids[6], ids[4], ids[2], ids[0]]);
+    expect(await idsOf({ correlationId: 'order-1' })).toEqual([ids[2], ids[1], ids[0]]);
+    expect(await idsOf({ from: new Date(Date.UTC(2026, 0, 1, 11, 2)), to: new Date(Date.UTC(2026, 0, 1, 11, 4)) })).toEqual([ids[3], ids[2]]);
+    expect(await idsOf({ text: 'smtp timeout' })).toEqual([ids[1]]);
+    expect(await idsOf({ text: 'USER4@' })).toEqual([ids[4]]);
+    expect(await idsOf({ text: '"sent"' })).toEqual([ids[2]]);
+    // LIKE's wildcards are taken literally.
+    expect(await idsOf({ text: '100% off_' })).toEqual([ids[3]]);
+    expect(await idsOf({ text: 'user_' })).toEqual([]);
+    expect(await q.countRuns({ queue: 'default' })).toBe(4);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await q.searchRuns({}, 3, cursor);
+      expect(page.runs.length).toBeLessThanOrEqual(3);
+      seen.push(...page.runs.map((r) => r.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+    await expect(q.searchRuns({}, 3, 'garbage')).rejects.toThrow(/cursor/);
+  });
+
+  it('counts per queue and status, finished series per minute, backlogs, workers', async () => {
+    const base = Date.UTC(2026, 0, 1, 12, 0, 30);
+    clock.set(base - 10 * MINUTE);
+    const a = await storage.enqueue({ jobTypeId: 'email' });
+    const b = await storage.enqueue({ jobTypeId: 'email' });
+    const c = await storage.enqueue({ jobTypeId: 'report' });
+    await storage.enqueue({ jobTypeId: 'report' });
+    clock.set(base);
+    await finish(storage, a, JobRunStatus.Completed, base - 2 * MINUTE);
+    await finish(storage, b, JobRunStatus.Failed, base - 2 * MINUTE);
+    await finish(storage, c, JobRunStatus.Completed, base - 30_000);
+    const q = storage.dashboard();
+
+    expect(await q.countsByQueue()).toEqual([
+      { queue: 'default', status: 'completed', count: 1 },
+      { queue: 'default', status: 'pending', count: 1 },
+      { queue: 'mail', status: 'completed', count: 1 },
+      { queue: 'mail', status: 'failed', count: 1 },
+    ]);
+    const series = await q.finishedSeries(60 * MINUTE, MINUTE);
+    expect(series).toHaveLength(60);
+    expect(series[series.length - 1].at.getTime()).toBe(Date.UTC(2026, 0, 1, 12, 0));
+    const at = (ms: number) => series.find((p) => p.at.getTime() === ms);
+    expect(at(Date.UTC(2026, 0, 1, 11, 58))).toMatchObject({ completed: 1, failed: 1 });
+    expect(at(Date.UTC(2026, 0, 1, 12, 0))).toMatchObject({ completed: 1, failed: 0 });
+    expect(series.reduce((n, p) => n + p.completed + p.failed, 0)).toBe(3);
+
+    expect(await q.backlogs()).toEqual([{ queue: 'default', pending: 1, oldestScheduledAt: new Date(base - 10 * MINUTE) }]);
+    await storage.updateHeartbeat('w1', { queues: ['mail'], concurrency: 2 });
+    expect((await q.workers()).map((w) => [w.workerId, w.queues])).toEqual([['w1', ['mail']]]);
+  });
+
+  it('pages the ids a bulk action may touch, and deletes only finished runs with their logs', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock.set(Date.UTC(2026, 0, 1, 11, i));
+      ids.push(await storage.enqueue({ jobTypeId: 'email' }));
+    }
+    for (const id of ids.slice(0, 3)) await finish(storage, id, JobRunStatus.Failed, clock.now());
+    await storage.addLog({ runId: ids[0], level: 'info' as never, message: 'hello', attemptNumber: 1 });
+    const q = storage.dashboard();
+    const first = await q.idsPage({}, [JobRunStatus.Failed], 2);
+    expect(first.ids).toEqual([ids[2], ids[1]]);
+    const second = await q.idsPage({}, [JobRunStatus.Failed], 2, first.next);
+    expect(second).toEqual({ ids: [ids[0]], next: null });
+    // The filter's own status narrows the action's statuses, never widens them.
+    expect((await q.idsPage({ status: [JobRunStatus.Pending] }, [JobRunStatus.Failed], 10)).ids).toEqual([]);
+
+    expect(await q.deleteFinished([ids[0], ids[3]])).toBe(1);
+    expect(await storage.getRun(ids[0])).toBeNull();
+    expect(await storage.getLogs(ids[0])).toEqual([]);
+    expect(await storage.getRun(ids[3])).not.toBeNull();
+  });
+
+  it('gives a run with its children and its log lines grouped by attempt', async () => {
+    const parent = await storage.enqueue({ jobTypeId: 'email' });
+    const child = await storage.enqueue({ jobTypeId: 'report', parentRunId: parent, status: JobRunStatus.Awaiting, continueOn: 'success' });
+    await storage.addLogs([
+      { runId: parent, level: 'info' as never, message: 'try 1', attemptNumber: 1 },
+      { runId: parent, level: 'error' as never, message: 'boom', attemptNumber: 1 },
+      { runId: parent, level: 'info' as never, message: 'try 2', attemptNumber: 2 },
+    ]);
+    const detail = await storage.dashboard().runDetail(parent);
+    expect(detail?.run.id).toBe(parent);
+    expect(detail?.children.map((r) => r.id)).toEqual([child]);
+    expect(detail?.logs.map((g) => [g.attempt, g.lines.map((l) => l.message)])).toEqual([[1, ['try 1', 'boom']], [2, ['try 2']]]);
+    expect(await storage.dashboard().runDetail('00000000-0000-7000-8000-000000000000')).toBeNull();
+    expect(await storage.dashboard().runDetail('not-a-uuid')).toBeNull();
+  });
+});
