@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { dirname, join, resolve } from 'node:path';
 import { basicAuthMatches } from '../../lib/dashboard/auth/basic-auth.js';
 import { crossSiteReason } from '../../lib/dashboard/auth/same-origin.js';
@@ -121,6 +122,19 @@ describe('dashboard: the OpenAPI document', () => {
     for (const [name, schema] of Object.entries<Record<string, unknown>>(doc.components.schemas)) checkSchema(doc, schema, name);
     expect(walkRefs(doc, doc, '#')).toBeGreaterThan(20);
     expect(readOnly ? Object.keys(doc.paths).some((p) => p.includes('retry')) : true).toBe(!readOnly || false);
+  });
+
+  it.each([false, true])('passes a real OpenAPI 3 validator, @apidevtools/swagger-parser (readOnly: %s)', async (readOnly) => {
+    // validate() checks the document against the OpenAPI 3.0 JSON Schema and resolves every $ref;
+    // it rejects with the offending path otherwise.
+    const doc = JSON.parse(JSON.stringify(openApiDocument('/zapjobs', readOnly)));
+    const validated = (await SwaggerParser.validate(doc)) as { openapi: string; paths: Record<string, unknown> };
+    expect(validated.openapi).toMatch(/^3\.0\.\d$/);
+    expect(Object.keys(validated.paths).length).toBeGreaterThan(5);
+    // And it can fail: a broken $ref is refused.
+    const broken = JSON.parse(JSON.stringify(openApiDocument('/zapjobs', readOnly)));
+    broken.components.schemas.Broken = { $ref: '#/components/schemas/DoesNotExist' };
+    await expect(SwaggerParser.validate(broken)).rejects.toThrow();
   });
 });
 

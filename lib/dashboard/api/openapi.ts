@@ -15,7 +15,12 @@ const intN = { type: 'integer', nullable: true };
 const bool = { type: 'boolean' };
 const any = {};
 const arr = (items: object) => ({ type: 'array', items });
-const obj = (properties: Record<string, object>, required = Object.keys(properties)) => ({ type: 'object', properties, required });
+// OpenAPI 3.0 refuses an empty `required` list: it is left out when nothing is required.
+const obj = (properties: Record<string, object>, required = Object.keys(properties)) => ({
+  type: 'object',
+  properties,
+  ...(required.length > 0 ? { required } : {}),
+});
 
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = (...codes: number[]) => Object.fromEntries([401, ...codes].map((code) => [String(code), { $ref: `#/components/responses/E${code}` }]));
