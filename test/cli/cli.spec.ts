@@ -62,16 +62,20 @@ describeEachBackend('zapjobs command line', (backend) => {
     expect(dry.stdout).toContain('nothing was run');
 
     if (backend.name === 'sqlite') expect(existsSync(db.options.database as string)).toBe(false);
+    // Every released migration is still pending after the dry run; migrate applies exactly those.
     const probe = await openStorage(db.options, { migrate: false });
+    let pending: string[];
     try {
-      expect(await probe.migrations.pending()).toHaveLength(3);
+      pending = await probe.migrations.pending();
+      expect(pending.length).toBeGreaterThanOrEqual(3);
+      expect(pending[0]).toMatch(/InitialSchema1732838400000$/);
     } finally {
       await probe.close();
     }
 
     const applied = await runBin(['migrate', '--json', ...conn]);
     expect(applied.code).toBe(0);
-    expect(json<{ applied: string[] }>(applied.stdout).applied).toHaveLength(3);
+    expect(json<{ applied: string[] }>(applied.stdout).applied).toEqual(pending);
     const after = await openStorage(db.options, { migrate: false });
     try {
       expect(await after.migrations.pending()).toEqual([]);

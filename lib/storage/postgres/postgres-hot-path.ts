@@ -120,7 +120,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
   }
   if (events) {
     // An aggregate in FROM reads every row of published, so every NOTIFY is sent, whatever else the statement finds.
-    selects.push(`SELECT 'published', NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    selects.push(`SELECT 'published', NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM (SELECT count(*) AS n FROM published) AS x WHERE x.n < 0`);
   }
   if (selects.length === 0) return { sql: 'SELECT NULL::text AS kind WHERE false', params };
