@@ -6,7 +6,7 @@ export { ZAPJOBS_DATA_SOURCE } from './zapjobs.constants.js';
 export type { ZapJobsModuleOptions, QueueOptions, RetryPolicy } from './options/zapjobs-options.interface.js';
 export { Job } from './decorators/job.decorator.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
-export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
+export type { JobCheckpoint, JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type {
   EnqueueOptions, ContinuationOptions, ScheduleOptions, TransactionOptions, UniqueOptions, UniqueOnConflict, EnqueueResult,
 } from './interfaces/enqueue-options.interface.js';

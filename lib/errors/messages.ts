@@ -64,6 +64,7 @@ export const messages = {
   twoJobClassesInOneProvider: (provider: string, a: string, b: string) =>
     `${provider} is both @Job class ${a} and @Job class ${b}: provide each job class under its own token.`,
   badMaxRetries: (field: string, value: unknown) => `${field} must be an integer >= 0, got ${shownValue(value)}.`,
+  badCheckpointKey: (key: unknown) => `checkpoint key: expected a non-empty string, got ${shownValue(key)}.`,
   notJson: (what: string, reason: string) => `${what} cannot be stored as JSON: ${reason}`,
   tooLarge: (what: string, bytes: number, max: number) =>
     `${what} is ${bytes} bytes as JSON, over maxPayloadBytes (${max}).`,

@@ -21,6 +21,8 @@ export interface JobRun<Input = unknown, Output = unknown> {
   output: Output | null;
   /** The last value passed to ctx.progress(). */
   progress: unknown;
+  /** What its attempts saved with ctx.checkpoint.set(), by key: cleared when the run completes, kept when it fails. */
+  checkpoint: Record<string, unknown> | null;
   /** Not claimed before this time; for a retry, the same as nextRetryAt. */
   scheduledAt: Date;
   createdAt: Date;

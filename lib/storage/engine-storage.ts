@@ -37,6 +37,10 @@ export abstract class EngineStorage extends JobStorage {
   abstract addAttemptLogs(lines: readonly AttemptLogLine[]): Promise<number>;
   /** Stores a progress report of an attempt; false (and nothing stored) when the lease is gone. */
   abstract writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean>;
+  /** A run's checkpoint object as JSON text (null when none was saved). */
+  abstract readCheckpoint(runId: string): Promise<string | null>;
+  /** Replaces an attempt's checkpoint object; false (and nothing stored) when the lease is gone. */
+  abstract writeCheckpoint(lease: AttemptLease, checkpointJson: string): Promise<boolean>;
   /**
    * Runs held by workers silent for longer than `staleAfterMs` go back to the queue (the attempt
    * counts), or end Failed when no attempt is left; awaiting continuations of finished parents (a

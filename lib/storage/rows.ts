@@ -34,8 +34,8 @@ export function selectLists(d: Dialect): { run: string; definition: string; log:
       `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
        started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
        correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output, concurrency_key,
-       rate_key, unique_key, unique_states`.trim(),
-      ['input_json', 'output_json', 'progress_json'],
+       rate_key, unique_key, unique_states, checkpoint_json`.trim(),
+      ['input_json', 'output_json', 'progress_json', 'checkpoint_json'],
     ),
     definition: cols(
       `job_type_id, display_name, description, queue, priority, schedule_type, cron_expression, interval_ms, timezone,
@@ -63,6 +63,7 @@ export function rowToRun(row: Row): JobRun {
     input: parsed(row.input_json),
     output: parsed(row.output_json),
     progress: parsed(row.progress_json),
+    checkpoint: parsed(row.checkpoint_json) as Record<string, unknown> | null,
     scheduledAt: date(row.scheduled_at) as Date,
     createdAt: date(row.created_at) as Date,
     startedAt: date(row.started_at),

@@ -278,6 +278,8 @@ export class WorkerPool {
       lease,
       writeLog: (line) => this.completer.log(line),
       writeProgress: (held, progressJson) => this.storage.writeProgress(held, progressJson),
+      readCheckpoint: (runId) => this.storage.readCheckpoint(runId),
+      writeCheckpoint: (held, checkpointJson) => this.storage.writeCheckpoint(held, checkpointJson),
       maxPayloadBytes: this.options.maxPayloadBytes,
     })
       .then((outcome) => this.settle(attempt, outcome))

@@ -3,10 +3,11 @@ import { migrationTimestamp, type MigrationRunner } from '../migration-runner.js
 import { ZapJobsPgInitialSchema1732838400000 } from './1732838400000-initial-schema.js';
 import { ZapJobsPgUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsPgConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
+import { ZapJobsPgFlows1764740000000 } from './1764740000000-flows.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const POSTGRES_MIGRATIONS: Array<new () => MigrationInterface> = [
-  ZapJobsPgInitialSchema1732838400000, ZapJobsPgUniqueRuns1764633600000, ZapJobsPgConcurrencyAndRateLimits1764633700000,
+  ZapJobsPgInitialSchema1732838400000, ZapJobsPgUniqueRuns1764633600000, ZapJobsPgConcurrencyAndRateLimits1764633700000, ZapJobsPgFlows1764740000000,
 ];
 
 /** PostgreSQL's migrations in one transaction holding an advisory lock for the schema and prefix. */

@@ -4,10 +4,11 @@ import { migrationTimestamp, type MigrationRunner } from '../migration-runner.js
 import { ZapJobsInitialSchema1732838400000 } from './1732838400000-initial-schema.js';
 import { ZapJobsUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
+import { ZapJobsFlows1764740000000 } from './1764740000000-flows.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const SQLITE_MIGRATIONS: Array<new () => MigrationInterface> = [
-  ZapJobsInitialSchema1732838400000, ZapJobsUniqueRuns1764633600000, ZapJobsConcurrencyAndRateLimits1764633700000,
+  ZapJobsInitialSchema1732838400000, ZapJobsUniqueRuns1764633600000, ZapJobsConcurrencyAndRateLimits1764633700000, ZapJobsFlows1764740000000,
 ];
 
 /** SQLite's migrations in one BEGIN IMMEDIATE transaction on the DataSource's one connection. */

@@ -46,7 +46,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
     const notMet = $(conditionNotMet(JobRunStatus.Completed));
     parts.push(`done AS (
       UPDATE ${runs} AS r SET status = 'completed', output_json = c.output, completed_at = c.at, duration_ms = c.duration,
-        error_message = NULL, error_details = NULL
+        error_message = NULL, error_details = NULL, checkpoint_json = NULL
       FROM unnest(${ids}::uuid[], ${outputs}::jsonb[], ${ats}::timestamptz[], ${durations}::bigint[], ${workers}::text[],
           ${attempts}::int[])
         AS c(id, output, at, duration, worker, attempt)

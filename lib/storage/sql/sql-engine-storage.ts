@@ -98,6 +98,20 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
     return changes === 1;
   }
 
+  async readCheckpoint(runId: string): Promise<string | null> {
+    if (!this.d.isRunId(runId)) return null;
+    const [row] = await this.exec.read(`SELECT ${this.d.jsonText('checkpoint_json')} FROM ${this.t.runs} WHERE id = ?`, [runId]);
+    return row?.checkpoint_json == null ? null : String(row.checkpoint_json);
+  }
+
+  async writeCheckpoint(lease: AttemptLease, checkpointJson: string): Promise<boolean> {
+    if (!this.d.isRunId(lease.runId)) return false;
+    const { changes } = await this.exec.write(`UPDATE ${this.t.runs} SET checkpoint_json = ${this.d.param('json')} WHERE ${LEASE_HELD}`, [
+      checkpointJson, ...leaseParams(lease),
+    ]);
+    return changes === 1;
+  }
+
   async recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number> {
     return this.exec.transaction(() => tx.recoverStaleRuns(this, staleAfterMs, defaultMaxRetries, this.clock.now()));
   }

@@ -262,6 +262,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
         kind === 'time' ? (value === null ? null : this.d.time((value as Date).getTime())) : kind === 'text' ? storableText(value as string) : value,
       );
     }
+    // As the engine's completion does: a completed run keeps no checkpoint.
+    if (update.status === JobRunStatus.Completed) sets.push('checkpoint_json = NULL');
     const changes = sets.length
       ? (await this.exec.write(`UPDATE ${this.t.runs} SET ${sets.join(', ')} WHERE id = ?`, [...params, runId])).changes
       : (await this.exec.read(`SELECT 1 FROM ${this.t.runs} WHERE id = ?`, [runId])).length;

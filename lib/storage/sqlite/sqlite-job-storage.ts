@@ -43,7 +43,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
     SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE ${LEASE_HELD})`;
 
   private readonly completeText = `UPDATE ${this.t.runs} SET status = 'completed', output_json = ?, completed_at = ?, duration_ms = ?,
-      error_message = NULL, error_details = NULL
+      error_message = NULL, error_details = NULL, checkpoint_json = NULL
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
     RETURNING id, job_type_id`;
 
