@@ -15,7 +15,7 @@ export { JobScheduler } from './client/job-scheduler.js';
 export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './events/zapjobs-events.js';
 export { JobStorage } from './storage/job-storage.js';
 export type {
-  HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
+  BulkOptions, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './storage/job-storage.types.js';
 export type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from './model/job-run.js';
 export { JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType, type ContinueCondition } from './model/statuses.js';

@@ -14,7 +14,7 @@ import type {
 import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
-import type { NewJobRun } from '../storage/job-storage.types.js';
+import type { BulkOptions, NewJobRun, RunBulkFilter } from '../storage/job-storage.types.js';
 import { mergeUnique } from '../storage/unique.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
@@ -140,6 +140,25 @@ export class JobScheduler implements OnApplicationShutdown {
   async retry(runId: string): Promise<void> {
     await this.storage.requeueRun(runId);
     this.workers.notify();
+  }
+
+  /**
+   * Puts every run matching the filter back in the queue (by default the failed ones: the dead
+   * letter), in batches of `batchSize`; returns how many. `retryMany({ jobTypeId: 'send-email' })`.
+   */
+  async retryMany(filter: RunBulkFilter = {}, options?: BulkOptions): Promise<number> {
+    const count = await this.storage.retryMany(filter, options);
+    if (count > 0) this.workers.notify();
+    return count;
+  }
+
+  /**
+   * Cancels every run matching the filter (by default every unfinished one), in batches; returns
+   * how many. Running ones are aborted by their worker at its next heartbeat; no 'cancelled' event
+   * is emitted per run.
+   */
+  async cancelMany(filter: RunBulkFilter = {}, options?: BulkOptions & { reason?: string }): Promise<number> {
+    return this.storage.cancelMany(filter, { reason: 'cancelled by request', ...options });
   }
 
   /**

@@ -106,6 +106,7 @@ export class ZapJobsOptionsSchema {
   retryPolicy?: RetryPolicySchema;
 
   @IsOptional() @IsDuration() retention?: unknown;
+  @IsOptional() @IsDuration() failedRetention?: unknown;
   @IsOptional() @IsDuration() logRetention?: unknown;
   @IsOptional() @IsDuration(DURATION_BOUNDS.cleanupInterval) cleanupInterval?: unknown;
   @IsOptional() @IsInt() @Min(1) cleanupBatchSize?: number;
@@ -117,7 +118,7 @@ export const OPTION_KEYS: readonly string[] = [
   'storage', 'database', 'url', 'host', 'port', 'username', 'password', 'schema', 'poolSize', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
   'queues', 'concurrency', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
   'enableScheduler', 'enableWorkers', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
-  'retention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes',
+  'retention', 'failedRetention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes',
   // added by ConfigurableModuleBuilder's extras
   'isGlobal',
 ];

@@ -2,7 +2,7 @@ import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
 import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
 import type {
-  HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
+  BulkOptions, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './job-storage.types.js';
 
 /**
@@ -58,6 +58,18 @@ export abstract class JobStorage {
   abstract cancelRun(runId: string, reason?: string): Promise<JobRunStatus | null>;
   /** Puts a failed or cancelled run back in the queue for one more round of attempts. */
   abstract requeueRun(runId: string, scheduledAt?: Date): Promise<void>;
+  /**
+   * requeueRun() for every run matching the filter (by default the failed ones), `batchSize` runs
+   * per transaction. A unique run whose key another run now holds stays as it is. Returns how many
+   * went back to the queue.
+   */
+  abstract retryMany(filter: RunBulkFilter, options?: BulkOptions): Promise<number>;
+  /**
+   * cancelRun() for every run matching the filter (by default every unfinished one), `batchSize`
+   * runs per transaction, their continuations resolved as a cancelled parent's. Returns how many it
+   * cancelled. Running ones are aborted by their worker at its next heartbeat.
+   */
+  abstract cancelMany(filter: RunBulkFilter, options?: BulkOptions & { reason?: string }): Promise<number>;
 
   // ----- logs -----
   abstract addLog(log: NewJobLog): Promise<void>;
@@ -74,10 +86,11 @@ export abstract class JobStorage {
 
   // ----- cleanup -----
   /**
-   * Deletes finished runs older than `retentionMs`, with their logs, in batches of `batchSize`
-   * rows so that no statement holds the write lock for long. Returns how many runs it removed.
+   * Deletes finished runs older than `retentionMs` (failed ones: older than `failedRetentionMs`,
+   * by default the same), with their logs, in batches of `batchSize` rows so that no statement
+   * holds the write lock for long. Returns how many runs it removed.
    */
-  abstract cleanupOldRuns(retentionMs: number, batchSize?: number): Promise<number>;
+  abstract cleanupOldRuns(retentionMs: number, batchSize?: number, failedRetentionMs?: number): Promise<number>;
   /** Deletes log lines older than `retentionMs`, in batches. Returns how many it removed. */
   abstract cleanupOldLogs(retentionMs: number, batchSize?: number): Promise<number>;
 }

@@ -182,6 +182,26 @@ export interface RunListFilter {
   offset?: number;
 }
 
+/**
+ * The runs retryMany() and cancelMany() act on: every run matching all the fields given. `status`
+ * defaults to 'failed' for retryMany (the dead letter) and to every unfinished status for cancelMany.
+ */
+export interface RunBulkFilter {
+  status?: JobRunStatus | JobRunStatus[];
+  jobTypeId?: string;
+  queue?: string;
+  /** Runs created at or after this time. */
+  createdAfter?: Date;
+  /** Runs created before this time. */
+  createdBefore?: Date;
+}
+
+/** How a bulk operation walks its runs. */
+export interface BulkOptions {
+  /** Runs changed per transaction, so that no write holds the lock for long. @default 500 */
+  batchSize?: number;
+}
+
 /** What a worker asks for when it claims: up to `limit` runs of these queues (in order) and job types. */
 export interface ClaimRequest {
   queues: readonly string[];

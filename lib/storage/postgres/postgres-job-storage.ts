@@ -208,17 +208,18 @@ export class PostgresJobStorage extends SqlEngineStorage {
     RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
       r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type`;
 
-  async cleanupOldRuns(retentionMs: number, batchSize = 500): Promise<number> {
+  async cleanupOldRuns(retentionMs: number, batchSize = 500, failedRetentionMs = retentionMs): Promise<number> {
     const cutoff = new Date(this.clock.now() - retentionMs);
+    const failedCutoff = new Date(this.clock.now() - failedRetentionMs);
     let total = 0;
     for (;;) {
       // Logs go with their runs (ON DELETE CASCADE); each batch is its own short transaction.
       const { changes } = await this.pg.write(
         `DELETE FROM ${this.t.runs} WHERE id IN (
            SELECT id FROM ${this.t.runs}
-            WHERE status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < ?
+            WHERE status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < CASE WHEN status = 'failed' THEN ?::timestamptz ELSE ?::timestamptz END
             ORDER BY completed_at LIMIT ?)`,
-        [cutoff, batchSize],
+        [failedCutoff, cutoff, batchSize],
       );
       total += changes;
       if (changes < batchSize) return total;

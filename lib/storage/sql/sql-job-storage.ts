@@ -8,8 +8,8 @@ import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
-  RunCompletion, RunListFilter, ScheduleUpdate,
+  AttemptLease, BulkOptions, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
+  RunBulkFilter, RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
 import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
@@ -19,6 +19,8 @@ import type { Dialect } from './dialect.js';
 import type { SqlExecutor, Statement, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
 import * as tx from './transitions.js';
+import * as bulk from './bulk-runs.js';
+import { bulkWhere, checkBatchSize } from './bulk-runs.js';
 import type { SqlContext, Tables } from './transitions.js';
 
 export interface SqlStorageOptions {
@@ -90,7 +92,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   protected abstract insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number>;
   abstract override claim(request: ClaimRequest): Promise<ClaimedRun[]>;
   abstract override completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult>;
-  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number): Promise<number>;
+  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number, failedRetentionMs?: number): Promise<number>;
 
   /** Wakes other processes' workers for these queues when the transaction commits; none by default. */
   // eslint-disable-next-line require-yield
@@ -316,6 +318,51 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   async cancelRun(runId: string, reason = 'cancelled'): Promise<JobRunStatus | null> {
     if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
     return this.exec.transaction(() => tx.cancelRun(this, runId, reason, this.clock.now()));
+  }
+
+  async retryMany(filter: RunBulkFilter, { batchSize = 500 }: BulkOptions = {}): Promise<number> {
+    const where = bulkWhere(this.d, filter, 'retryMany');
+    const limit = checkBatchSize(batchSize, 'retryMany');
+    let total = 0;
+    for (let cursor: string | null = null; ; ) {
+      const at = this.clock.now();
+      let ids: string[] = [];
+      try {
+        total += await this.exec.transaction(function* (this: SqlJobStorage) {
+          ids = yield* bulk.nextBatch(this, where, cursor, limit);
+          return ids.length ? yield* bulk.requeueRuns(this, ids, where, at) : 0;
+        }.bind(this));
+      } catch (error) {
+        if (!this.d.isUniqueViolation(error) || ids.length === 0) throw error;
+        // A unique run whose key another run took meanwhile refused the batch: the rest go one by one.
+        for (const id of ids) {
+          total += await this.exec.transaction(() => bulk.requeueRuns(this, [id], where, at)).catch((one: unknown) => {
+            if (this.d.isUniqueViolation(one)) return 0;
+            throw one;
+          });
+        }
+      }
+      if (ids.length < limit) return total;
+      cursor = ids[ids.length - 1];
+      await nextTurn();
+    }
+  }
+
+  async cancelMany(filter: RunBulkFilter, { batchSize = 500, reason = 'cancelled by request' }: BulkOptions & { reason?: string } = {}): Promise<number> {
+    const where = bulkWhere(this.d, filter, 'cancelMany');
+    const limit = checkBatchSize(batchSize, 'cancelMany');
+    let total = 0;
+    for (let cursor: string | null = null; ; ) {
+      const at = this.clock.now();
+      const { ids, changed } = await this.exec.transaction(function* (this: SqlJobStorage) {
+        const ids = yield* bulk.nextBatch(this, where, cursor, limit);
+        return { ids, changed: ids.length ? yield* bulk.cancelRuns(this, ids, where, reason, at) : 0 };
+      }.bind(this));
+      total += changed;
+      if (ids.length < limit) return total;
+      cursor = ids[ids.length - 1];
+      await nextTurn();
+    }
   }
 
   async requeueRun(runId: string, scheduledAt?: Date): Promise<void> {

@@ -202,19 +202,23 @@ export class SqliteJobStorage extends SqlEngineStorage {
    * run was created after the cutoff: every later run is newer still. No index is needed, so
    * completions pay nothing for the cleanup.
    */
-  async cleanupOldRuns(retentionMs: number, batchSize = 500): Promise<number> {
+  async cleanupOldRuns(retentionMs: number, batchSize = 500, failedRetentionMs = retentionMs): Promise<number> {
+    const failedCutoff = this.clock.now() - failedRetentionMs;
+    // The walk stops at runs newer than the later cutoff: none past it is old enough under either retention.
     const cutoff = this.clock.now() - retentionMs;
+    const walkCutoff = Math.max(cutoff, failedCutoff);
     const window = Math.max(batchSize, 10_000);
     const victims = this.sqlite.prepare(
       `SELECT rowid AS r FROM ${this.t.runs}
-        WHERE rowid > ? AND rowid <= ? AND status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < ?`,
+        WHERE rowid > ? AND rowid <= ? AND status IN (${sqlList(FINISHED_STATUSES)})
+          AND completed_at < CASE WHEN status = 'failed' THEN ? ELSE ? END`,
     );
     const newest = this.sqlite.prepare(`SELECT created_at FROM ${this.t.runs} WHERE rowid > ? AND rowid <= ? ORDER BY rowid DESC LIMIT 1`);
     const remove = this.sqlite.prepare(`DELETE FROM ${this.t.runs} WHERE rowid IN (SELECT value FROM json_each(?))`);
     const last = (this.sqlite.prepare(`SELECT MAX(rowid) AS r FROM ${this.t.runs}`).get() as Row).r as number | null;
     let total = 0;
     for (let from = 0; last !== null && from < last; from += window) {
-      const rowids = (victims.all(from, from + window, cutoff) as Row[]).map((row) => row.r as number);
+      const rowids = (victims.all(from, from + window, failedCutoff, cutoff) as Row[]).map((row) => row.r as number);
       for (let i = 0; i < rowids.length; i += batchSize) {
         const chunk = JSON.stringify(rowids.slice(i, i + batchSize));
         if (!this.sqlite.appLaneClear()) await this.sqlite.waitForApp();
@@ -222,7 +226,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
         await nextTurn();
       }
       const edge = newest.get(from, from + window) as Row | undefined;
-      if (edge && (edge.created_at as number) >= cutoff) break;
+      if (edge && (edge.created_at as number) >= walkCutoff) break;
     }
     return total;
   }

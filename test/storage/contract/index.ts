@@ -17,6 +17,7 @@ import { describeConcurrency } from './concurrency.js';
 import { describeAppTransactions } from './app-transactions.js';
 import { describeLimits } from './limits.js';
 import { describeUnique } from './unique.js';
+import { describeDeadLetter } from './dead-letter.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -78,5 +79,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeAppTransactions(ctx);
     describeLimits(ctx);
     describeUnique(ctx);
+    describeDeadLetter(ctx);
   });
 }
