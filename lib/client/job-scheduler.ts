@@ -4,13 +4,16 @@ import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../discovery/job-registry.js';
 import { limitKeys } from '../discovery/job-limits.js';
-import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
+import { resolveNamedSchedule, resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
-import type { ContinuationOptions, EnqueueOptions, EnqueueResult, ScheduleOptions, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
+import type {
+  ContinuationOptions, EnqueueOptions, EnqueueResult, NamedScheduleOptions, ScheduleOptions, TransactionOptions,
+} from '../interfaces/enqueue-options.interface.js';
 import type {
   ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
 } from '../interfaces/job-types.interface.js';
+import type { JobSchedule } from '../model/job-run.js';
 import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
@@ -189,8 +192,13 @@ export class JobScheduler implements OnApplicationShutdown {
     return id;
   }
 
-  /** Sets (or replaces) the schedule of a job at run time. */
-  async schedule(job: JobRef, schedule: ScheduleOptions): Promise<Date> {
+  /**
+   * Sets (or replaces) the schedule of a job at run time. With a `key`, a named schedule instead:
+   * one of many for the job, with its own input, misfire policy and enabled flag, beside the
+   * job's default schedule. Returns the next tick.
+   */
+  async schedule<J extends JobRef>(job: J, schedule: ScheduleOptions | NamedScheduleOptions<JobInput<J>>): Promise<Date> {
+    if (schedule !== null && typeof schedule === 'object' && 'key' in schedule) return this.scheduleNamed(job, schedule);
     const id = this.idOf(job);
     // The same rules as @Job({ cron | interval }) at discovery, checked before anything is stored.
     const spec = resolveRuntimeSchedule(schedule, `schedule('${id}')`);
@@ -206,9 +214,43 @@ export class JobScheduler implements OnApplicationShutdown {
     return next;
   }
 
-  /** Removes the schedule of a job; runs already enqueued stay. */
-  async unschedule(job: JobRef): Promise<void> {
+  private async scheduleNamed(job: JobRef, options: NamedScheduleOptions): Promise<Date> {
+    const id = this.idOf(job);
+    const spec = resolveNamedSchedule(options as unknown as Record<string, unknown>, id);
+    // Checked as an enqueue's input is (the job's input class, JSON, size), before anything is stored.
+    const input = options.input !== undefined ? options.input : this.registry.get(id)?.options.defaultInput;
+    const { inputJson } = await this.prepare(id, input, {});
+    const next = nextTick(spec, this.clock.date()) as Date;
+    const stored = await this.storage.upsertSchedule({
+      key: spec.key,
+      jobTypeId: id,
+      scheduleType: spec.type,
+      cronExpression: spec.cron ?? null,
+      intervalMs: spec.intervalMs ?? null,
+      timezone: spec.timezone ?? null,
+      inputJson: inputJson ?? null,
+      misfirePolicy: spec.misfire,
+      isEnabled: spec.enabled,
+      nextRunAt: next,
+    });
+    this.scheduler.poke();
+    return stored.nextRunAt as Date;
+  }
+
+  /**
+   * Removes the schedule of a job; runs already enqueued stay. With a `key`, removes that named
+   * schedule instead, and tells whether there was one.
+   */
+  async unschedule(job: JobRef): Promise<void>;
+  async unschedule(job: JobRef, key: string): Promise<boolean>;
+  async unschedule(job: JobRef, key?: string): Promise<void | boolean> {
+    if (key !== undefined) return this.storage.removeSchedule(this.idOf(job), key);
     await this.storage.updateSchedule(this.idOf(job), { scheduleType: ScheduleType.None, nextRunAt: null });
+  }
+
+  /** The named schedules (of one job, or of all), ordered by key. */
+  async listSchedules<J extends JobRef = string>(job?: J): Promise<Array<JobSchedule<JobInput<J>>>> {
+    return (await this.storage.listSchedules(job === undefined ? undefined : this.idOf(job))) as Array<JobSchedule<JobInput<J>>>;
   }
 
   /** Enables or disables a job: a disabled job is neither fired nor claimed. */

@@ -92,3 +92,18 @@ export interface ScheduleOptions {
   /** IANA time zone of the cron expression. @default 'UTC' */
   timezone?: string;
 }
+
+/**
+ * A named schedule: one of many per job type (`jobs.schedule(ReportJob, { key: 'tenant-42', cron, input })`).
+ * Declaring it again with the same key replaces it (its next tick kept when the timing is the same).
+ */
+export interface NamedScheduleOptions<Input = unknown> extends ScheduleOptions {
+  /** Names the schedule; unique across jobs. */
+  key: string;
+  /** Input of each run it fires (checked as an enqueue's). @default the job's defaultInput */
+  input?: Input;
+  /** After downtime: 'once' fires one catch-up run, 'skip' none. @default 'once' */
+  misfire?: 'once' | 'skip';
+  /** A disabled schedule keeps its row and fires nothing. @default true */
+  enabled?: boolean;
+}

@@ -93,6 +93,29 @@ export interface JobDefinition {
   ratePeriodMs: number | null;
 }
 
+/**
+ * A named schedule (`jobs.schedule(ReportJob, { key, cron, input })`): one of many per job type,
+ * each with its own input and next tick. The schedule in `@Job()` stays the job's default one.
+ */
+export interface JobSchedule<Input = unknown> {
+  /** Unique across jobs. */
+  key: string;
+  jobTypeId: string;
+  scheduleType: ScheduleType;
+  cronExpression: string | null;
+  intervalMs: number | null;
+  /** IANA time zone of the cron expression. */
+  timezone: string | null;
+  /** Input of each run it fires. */
+  input: Input | null;
+  misfirePolicy: 'once' | 'skip';
+  isEnabled: boolean;
+  nextRunAt: Date | null;
+  lastRunAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /** A line a handler logged through ctx.logger, or one the engine wrote about an attempt. */
 export interface JobLog {
   /** Increasing, so it orders lines written within one millisecond. */

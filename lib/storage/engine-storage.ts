@@ -1,4 +1,4 @@
-import type { JobDefinition } from '../model/job-run.js';
+import type { JobDefinition, JobSchedule } from '../model/job-run.js';
 import { JobStorage } from './job-storage.js';
 import type {
   AttemptLease, AttemptLogLine, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, RunCompletion, RunFailure, ScheduleTickClaim,
@@ -67,7 +67,11 @@ export abstract class EngineStorage extends JobStorage {
 
   /** Enabled definitions with a schedule whose next tick is due at `now`. */
   abstract getDueSchedules(now: Date): Promise<JobDefinition[]>;
-  /** Claims one tick by compare-and-set on next_run_at; true if this caller won it. */
+  /** Enabled named schedules of enabled definitions whose next tick is due at `now`. */
+  abstract getDueNamedSchedules(now: Date): Promise<JobSchedule[]>;
+  /** The earliest next tick of any enabled schedule, default or named (null: none). */
+  abstract earliestScheduleTick(): Promise<Date | null>;
+  /** Claims one tick by compare-and-set on next_run_at (a named schedule's with `key`); true if this caller won it. */
   abstract claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean>;
   /** True when the job has a run pending or running. */
   abstract hasActiveRun(jobTypeId: string): Promise<boolean>;

@@ -1,8 +1,8 @@
 import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
-import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
+import type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type {
-  BulkOptions, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
+  BulkOptions, HeartbeatInfo, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './job-storage.types.js';
 
 /**
@@ -24,6 +24,18 @@ export abstract class JobStorage {
   abstract setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void>;
   /** Replaces the schedule of a definition (a null cron and interval removes it). */
   abstract updateSchedule(jobTypeId: string, schedule: ScheduleUpdate): Promise<void>;
+
+  // ----- named schedules -----
+  /**
+   * Stores a named schedule, or replaces the job's schedule with that key (its next tick kept when
+   * the timing is unchanged). Throws UnknownJobError for a job without definition, and
+   * InvalidScheduleError when the key is another job's schedule: nothing is stored.
+   */
+  abstract upsertSchedule(schedule: JobScheduleInput): Promise<JobSchedule>;
+  /** Removes the job's schedule with this key; false when there was none. */
+  abstract removeSchedule(jobTypeId: string, key: string): Promise<boolean>;
+  /** Named schedules (of one job, or all), ordered by key. */
+  abstract listSchedules(jobTypeId?: string): Promise<JobSchedule[]>;
 
   // ----- runs -----
   /**

@@ -161,9 +161,27 @@ export interface RunFailure extends AttemptLease {
   retryAt: Date | null;
 }
 
+/** A named schedule to store (see JobStorage.upsertSchedule). */
+export interface JobScheduleInput {
+  key: string;
+  jobTypeId: string;
+  scheduleType: ScheduleType;
+  cronExpression: string | null;
+  intervalMs: number | null;
+  timezone: string | null;
+  /** The input of its runs, as JSON text (null: none). */
+  inputJson: string | null;
+  misfirePolicy: 'once' | 'skip';
+  isEnabled: boolean;
+  /** The first tick; kept instead when the stored schedule has the same timing and a next tick. */
+  nextRunAt: Date;
+}
+
 /** A recurring tick to claim: compare-and-set of next_run_at, then (maybe) one run inserted. */
 export interface ScheduleTickClaim {
   jobTypeId: string;
+  /** A named schedule's key; absent: the definition's own (default) schedule. */
+  key?: string;
   /** The next_run_at this process read; the claim fails if another process moved it. */
   expectedNextRunAt: Date | null;
   nextRunAt: Date | null;

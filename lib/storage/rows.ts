@@ -1,4 +1,4 @@
-import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
+import type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { Dialect } from './sql/dialect.js';
 import type { Row } from './sql/executor.js';
@@ -143,6 +143,24 @@ export function rowToDefinition(row: Row): JobDefinition {
     concurrencyLimit: num(row.concurrency_limit),
     rateLimit: num(row.rate_limit),
     ratePeriodMs: num(row.rate_period_ms),
+  };
+}
+
+export function rowToSchedule(row: Row): JobSchedule {
+  return {
+    key: row.key as string,
+    jobTypeId: row.job_type_id as string,
+    scheduleType: row.schedule_type as ScheduleType,
+    cronExpression: str(row.cron_expression),
+    intervalMs: num(row.interval_ms),
+    timezone: str(row.timezone),
+    input: parsed(row.input_json),
+    misfirePolicy: row.misfire_policy as 'once' | 'skip',
+    isEnabled: flag(row.is_enabled),
+    nextRunAt: date(row.next_run_at),
+    lastRunAt: date(row.last_run_at),
+    createdAt: date(row.created_at) as Date,
+    updatedAt: date(row.updated_at) as Date,
   };
 }
 

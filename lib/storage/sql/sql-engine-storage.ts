@@ -1,11 +1,12 @@
-import type { JobDefinition } from '../../model/job-run.js';
+import type { JobDefinition, JobSchedule } from '../../model/job-run.js';
 import { ACTIVE_STATUSES, sqlList } from '../../model/run-rules.js';
 import type { JobRunStatus } from '../../model/statuses.js';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
 import type { AppTransaction } from '../app-transaction.js';
 import type { AttemptLease, AttemptLogLine, NewJobRun, RunFailure, ScheduleTickClaim } from '../job-storage.types.js';
-import { rowToDefinition } from '../rows.js';
+import { rowToDefinition, rowToSchedule } from '../rows.js';
+import { scheduleColumns } from './named-schedules.js';
 import type { Row, TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
 import { storableText } from './storable-text.js';
@@ -131,6 +132,29 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
       [this.d.time(now.getTime())],
     );
     return found.map(rowToDefinition);
+  }
+
+  async getDueNamedSchedules(now: Date): Promise<JobSchedule[]> {
+    const found = await this.exec.read(
+      `SELECT ${scheduleColumns(this)} FROM ${this.t.schedules}
+        WHERE is_enabled = ${this.d.literal(true)} AND next_run_at IS NOT NULL AND next_run_at <= ?
+          AND job_type_id IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = ${this.d.literal(true)})
+        ORDER BY next_run_at`,
+      [this.d.time(now.getTime())],
+    );
+    return found.map(rowToSchedule);
+  }
+
+  async earliestScheduleTick(): Promise<Date | null> {
+    const on = this.d.literal(true);
+    const [row] = await this.exec.read(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(next_run_at) AS t FROM ${this.t.definitions} WHERE schedule_type <> 'none' AND is_enabled = ${on}
+         UNION ALL
+         SELECT MIN(next_run_at) FROM ${this.t.schedules} WHERE is_enabled = ${on}) AS ticks`,
+    );
+    const t = row?.t;
+    return t == null ? null : t instanceof Date ? t : new Date(Number(t));
   }
 
   async claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean> {

@@ -2,16 +2,17 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model/job-run.js';
+import type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../../model/job-run.js';
 import { JobRunStatus, ScheduleType } from '../../model/statuses.js';
 import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, BulkOptions, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
+  AttemptLease, BulkOptions, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, JobScheduleInput, NewJobLog, NewJobRun,
   RunBulkFilter, RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
-import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
+import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, rowToSchedule, selectLists } from '../rows.js';
+import { scheduleColumns, upsertSchedule } from './named-schedules.js';
 import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
 import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
 import { insertWithUnique, uniqueOf } from './unique-insert.js';
@@ -318,6 +319,24 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   async cancelRun(runId: string, reason = 'cancelled'): Promise<JobRunStatus | null> {
     if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
     return this.exec.transaction(() => tx.cancelRun(this, runId, reason, this.clock.now()));
+  }
+
+  async upsertSchedule(schedule: JobScheduleInput): Promise<JobSchedule> {
+    const row = await this.exec.transaction(() => upsertSchedule(this, schedule, this.clock.now()));
+    return rowToSchedule(row);
+  }
+
+  async removeSchedule(jobTypeId: string, key: string): Promise<boolean> {
+    const { changes } = await this.exec.write(`DELETE FROM ${this.t.schedules} WHERE job_type_id = ? AND key = ?`, [jobTypeId, key]);
+    return changes > 0;
+  }
+
+  async listSchedules(jobTypeId?: string): Promise<JobSchedule[]> {
+    const found = await this.exec.read(
+      `SELECT ${scheduleColumns(this)} FROM ${this.t.schedules} ${jobTypeId === undefined ? '' : 'WHERE job_type_id = ?'} ORDER BY key`,
+      jobTypeId === undefined ? [] : [jobTypeId],
+    );
+    return found.map(rowToSchedule);
   }
 
   async retryMany(filter: RunBulkFilter, { batchSize = 500 }: BulkOptions = {}): Promise<number> {

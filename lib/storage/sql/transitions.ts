@@ -17,6 +17,7 @@ export interface Tables {
   runs: string;
   logs: string;
   heartbeats: string;
+  schedules: string;
 }
 
 export interface SqlContext {
@@ -229,16 +230,21 @@ export function recoverWorkerRuns(c: SqlContext, workerId: string, defaultMaxRet
   return recoverRuns(c, { sql: 'r.worker_id = ?', params: [workerId] }, reason, defaultMaxRetries, now);
 }
 
-/** Claims a schedule's tick by compare-and-set on next_run_at, and inserts its run if it won. */
+/**
+ * Claims a schedule's tick by compare-and-set on next_run_at, and inserts its run if it won: the
+ * definition's own schedule, or the named schedule `claim.key` (of that job) in the schedules table.
+ */
 export function* claimScheduleTick(c: SqlContext, claim: ScheduleTickClaim, run: unknown[] | null): TxBody<boolean> {
   const { t, d } = c;
+  const named = claim.key !== undefined;
   const { changes } = yield* sql(
-    `UPDATE ${t.definitions} SET next_run_at = ${d.param('time')}, last_run_at = COALESCE(${d.param('time')}, last_run_at)
-      WHERE job_type_id = ? AND next_run_at IS NOT DISTINCT FROM ${d.param('time')}`,
+    `UPDATE ${named ? t.schedules : t.definitions} SET next_run_at = ${d.param('time')}, last_run_at = COALESCE(${d.param('time')}, last_run_at)
+      WHERE job_type_id = ?${named ? ' AND key = ?' : ''} AND next_run_at IS NOT DISTINCT FROM ${d.param('time')}`,
     [
       claim.nextRunAt ? d.time(claim.nextRunAt.getTime()) : null,
       run ? d.time(claim.firedAt.getTime()) : null,
       claim.jobTypeId,
+      ...(named ? [claim.key] : []),
       claim.expectedNextRunAt ? d.time(claim.expectedNextRunAt.getTime()) : null,
     ],
   );
