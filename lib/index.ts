@@ -8,7 +8,7 @@ export { Job } from './decorators/job.decorator.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
 export type { JobCheckpoint, JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type {
-  EnqueueOptions, ContinuationOptions, NamedScheduleOptions, ScheduleOptions, TransactionOptions, UniqueOptions, UniqueOnConflict, EnqueueResult,
+  BatchOptions, BatchResult, BatchSummary, EnqueueOptions, ContinuationOptions, NamedScheduleOptions, ScheduleOptions, TransactionOptions, UniqueOptions, UniqueOnConflict, EnqueueResult,
 } from './interfaces/enqueue-options.interface.js';
 export type { EnqueueItem, JobClass, JobInput, JobOutput, JobRef, JobRunOf } from './interfaces/job-types.interface.js';
 export { JobScheduler } from './client/job-scheduler.js';
@@ -17,7 +17,7 @@ export { JobStorage } from './storage/job-storage.js';
 export type {
   BulkOptions, HeartbeatInfo, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './storage/job-storage.types.js';
-export type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from './model/job-run.js';
+export type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from './model/job-run.js';
 export { JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType, type ContinueCondition } from './model/statuses.js';
 export { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';
 export * from './errors/errors.js';

@@ -6,14 +6,15 @@ import { JobRegistry } from '../discovery/job-registry.js';
 import { limitKeys } from '../discovery/job-limits.js';
 import { resolveNamedSchedule, resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
+import { messages } from '../errors/messages.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import type {
-  ContinuationOptions, EnqueueOptions, EnqueueResult, NamedScheduleOptions, ScheduleOptions, TransactionOptions,
+  BatchOptions, BatchResult, ContinuationOptions, EnqueueOptions, EnqueueResult, NamedScheduleOptions, ScheduleOptions, TransactionOptions,
 } from '../interfaces/enqueue-options.interface.js';
 import type {
   ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
 } from '../interfaces/job-types.interface.js';
-import type { JobSchedule } from '../model/job-run.js';
+import type { JobBatch, JobSchedule } from '../model/job-run.js';
 import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
@@ -143,6 +144,65 @@ export class JobScheduler implements OnApplicationShutdown {
   async retry(runId: string): Promise<void> {
     await this.storage.requeueRun(runId);
     this.workers.notify();
+  }
+
+  /**
+   * Enqueues the items as the children of a new batch, and its callbacks, which fire once, when
+   * every child has finished (onSuccess: all completed; onFailure: one failed or was cancelled;
+   * onComplete: always), with the batch's summary as input. All or nothing: an empty batch, an
+   * invalid item or a callback naming an unknown job stores nothing.
+   */
+  async batch<const Jobs extends readonly JobRef[]>(
+    items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+    options: BatchOptions = {},
+  ): Promise<BatchResult> {
+    const list = items as readonly EnqueueItem[];
+    if (!Array.isArray(list) || list.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
+    const children = await this.prepareItems(list, 'batch');
+    const callbacks: NewJobRun[] = [];
+    for (const [field, continueOn] of [['onSuccess', 'success'], ['onFailure', 'failure'], ['onComplete', 'always']] as const) {
+      const job = options[field];
+      if (job === undefined) continue;
+      const jobTypeId = this.idOf(job as JobRef);
+      // Checked here as well as by the storage: the error names the option.
+      if (!(await this.storage.getJobDefinition(jobTypeId))) throw new UnknownJobError(jobTypeId, `batch: ${field}`);
+      callbacks.push({ jobTypeId, status: JobRunStatus.Awaiting, continueOn, triggerType: JobTriggerType.Continuation });
+    }
+    const created = await this.storage.createBatch({ children, callbacks, description: options.description ?? null });
+    created.runIds.forEach((id, i) => this.enqueued(id, children[i], false));
+    this.workers.notify();
+    return created;
+  }
+
+  /** Adds children to an open batch (one whose children have not all finished); returns their ids. */
+  async addToBatch<const Jobs extends readonly JobRef[]>(batchId: string, items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<string[]> {
+    const list = items as readonly EnqueueItem[];
+    if (!Array.isArray(list) || list.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
+    const children = await this.prepareItems(list, 'addToBatch');
+    const ids = await this.storage.addToBatch(batchId, children);
+    ids.forEach((id, i) => this.enqueued(id, children[i], false));
+    this.workers.notify();
+    return ids;
+  }
+
+  /** Cancels an open batch: its pending children and its callbacks; returns how many runs it cancelled. */
+  cancelBatch(batchId: string): Promise<number> {
+    return this.storage.cancelBatch(batchId);
+  }
+
+  /** A batch's state and counts, or null. */
+  getBatch(batchId: string): Promise<JobBatch | null> {
+    return this.storage.getBatch(batchId);
+  }
+
+  private prepareItems(list: readonly EnqueueItem[], where: string): Promise<NewJobRun[]> {
+    return Promise.all(
+      list.map((item, i) => {
+        if (item === null || typeof item !== 'object') throw new InvalidPayloadError(`${where}: items[${i}]: expected { job, input, options? }`);
+        noManagerIn(item.options, `${where}: items[${i}].options`);
+        return this.prepare(item.job, item.input, item.options ?? {});
+      }),
+    );
   }
 
   /**

@@ -23,6 +23,10 @@ export interface JobRun<Input = unknown, Output = unknown> {
   progress: unknown;
   /** What its attempts saved with ctx.checkpoint.set(), by key: cleared when the run completes, kept when it fails. */
   checkpoint: Record<string, unknown> | null;
+  /** The batch this run is a child of (jobs.batch()). */
+  batchId: string | null;
+  /** The batch this run is a callback of: it waits until every child of that batch finished. */
+  callbackOfBatch: string | null;
   /** Not claimed before this time; for a retry, the same as nextRetryAt. */
   scheduledAt: Date;
   createdAt: Date;
@@ -114,6 +118,24 @@ export interface JobSchedule<Input = unknown> {
   lastRunAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** A batch (jobs.batch()): its children's counts, and the callbacks that fire once all have finished. */
+export interface JobBatch {
+  id: string;
+  description: string | null;
+  /** 'open' until every child finished ('finished') or it was cancelled ('cancelled'). */
+  state: 'open' | 'finished' | 'cancelled';
+  total: number;
+  /** Children not finished yet. */
+  pending: number;
+  succeeded: number;
+  /** Children failed after their retries. */
+  failed: number;
+  cancelled: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+  callbackRunIds: string[];
 }
 
 /** A line a handler logged through ctx.logger, or one the engine wrote about an attempt. */

@@ -1,8 +1,8 @@
 import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
-import type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
+import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type {
-  BulkOptions, HeartbeatInfo, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
+  BatchCreated, BulkOptions, HeartbeatInfo, NewBatch, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './job-storage.types.js';
 
 /**
@@ -24,6 +24,19 @@ export abstract class JobStorage {
   abstract setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void>;
   /** Replaces the schedule of a definition (a null cron and interval removes it). */
   abstract updateSchedule(jobTypeId: string, schedule: ScheduleUpdate): Promise<void>;
+
+  // ----- batches -----
+  /**
+   * Creates a batch in one transaction: its row, its children and its callbacks (which wait until
+   * every child has finished). Throws InvalidPayloadError for an empty batch, UnknownJobError for a
+   * child or callback of an unknown job: nothing stored.
+   */
+  abstract createBatch(batch: NewBatch): Promise<BatchCreated>;
+  /** Adds children to an open batch (InvalidRunStateError otherwise); returns their ids. */
+  abstract addToBatch(batchId: string, children: NewJobRun[]): Promise<string[]>;
+  /** Cancels an open batch, its pending children and its callbacks; returns how many runs it cancelled. */
+  abstract cancelBatch(batchId: string): Promise<number>;
+  abstract getBatch(batchId: string): Promise<JobBatch | null>;
 
   // ----- named schedules -----
   /**

@@ -112,6 +112,8 @@ export interface ClaimedRun {
   correlationId: string | null;
   parentRunId: string | null;
   triggerType: JobTriggerType;
+  /** Set for a child of a batch: its completion goes through the batch's counters. */
+  batchId: string | null;
 }
 
 export interface NewJobLog {
@@ -147,6 +149,8 @@ export interface HeartbeatInfo {
 
 /** A successful attempt, committed with others in one transaction. */
 export interface RunCompletion extends AttemptLease {
+  /** The run's batch (ClaimedRun.batchId): such completions also move the batch's counters. */
+  batchId?: string | null;
   outputJson: string | null;
   completedAt: Date;
   durationMs: number;
@@ -159,6 +163,19 @@ export interface RunFailure extends AttemptLease {
   completedAt: Date;
   durationMs: number;
   retryAt: Date | null;
+}
+
+/** A batch to create: its children, and its callbacks (Awaiting runs with the condition they fire on). */
+export interface NewBatch {
+  children: NewJobRun[];
+  callbacks: NewJobRun[];
+  description?: string | null;
+}
+
+export interface BatchCreated {
+  batchId: string;
+  runIds: string[];
+  callbackRunIds: string[];
 }
 
 /** A named schedule to store (see JobStorage.upsertSchedule). */
@@ -196,6 +213,8 @@ export interface RunListFilter {
   queue?: string;
   correlationId?: string;
   parentRunId?: string;
+  /** The children of this batch. */
+  batchId?: string;
   limit?: number;
   offset?: number;
 }

@@ -1,4 +1,4 @@
-import type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
+import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { Dialect } from './sql/dialect.js';
 import type { Row } from './sql/executor.js';
@@ -34,7 +34,7 @@ export function selectLists(d: Dialect): { run: string; definition: string; log:
       `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
        started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
        correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output, concurrency_key,
-       rate_key, unique_key, unique_states, checkpoint_json`.trim(),
+       rate_key, unique_key, unique_states, checkpoint_json, batch_id, callback_of_batch`.trim(),
       ['input_json', 'output_json', 'progress_json', 'checkpoint_json'],
     ),
     definition: cols(
@@ -64,6 +64,8 @@ export function rowToRun(row: Row): JobRun {
     output: parsed(row.output_json),
     progress: parsed(row.progress_json),
     checkpoint: parsed(row.checkpoint_json) as Record<string, unknown> | null,
+    batchId: str(row.batch_id),
+    callbackOfBatch: str(row.callback_of_batch),
     scheduledAt: date(row.scheduled_at) as Date,
     createdAt: date(row.created_at) as Date,
     startedAt: date(row.started_at),
@@ -102,6 +104,7 @@ export function rowToClaimed(row: Row, startedAt: Date): ClaimedRun {
     correlationId: str(row.correlation_id),
     parentRunId: str(row.parent_run_id),
     triggerType: row.trigger_type as JobTriggerType,
+    batchId: str(row.batch_id),
   };
 }
 
@@ -143,6 +146,22 @@ export function rowToDefinition(row: Row): JobDefinition {
     concurrencyLimit: num(row.concurrency_limit),
     rateLimit: num(row.rate_limit),
     ratePeriodMs: num(row.rate_period_ms),
+  };
+}
+
+export function rowToBatch(row: Row, callbackRunIds: string[]): JobBatch {
+  return {
+    id: String(row.id),
+    description: str(row.description),
+    state: row.state as JobBatch['state'],
+    total: Number(row.total),
+    pending: Number(row.pending),
+    succeeded: Number(row.succeeded),
+    failed: Number(row.failed),
+    cancelled: Number(row.cancelled),
+    createdAt: date(row.created_at) as Date,
+    finishedAt: date(row.finished_at),
+    callbackRunIds,
   };
 }
 

@@ -300,7 +300,9 @@ export class WorkerPool {
   private async settle(attempt: Attempt, outcome: AttemptOutcome): Promise<void> {
     const { run, job, lease, control } = attempt;
     if (outcome.ok) {
-      const completion = { ...lease, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs };
+      const completion = {
+        ...lease, batchId: run.batchId, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs,
+      };
       return this.completer.complete(completion, (held) => {
         this.release(attempt);
         attempt.refilled = true;

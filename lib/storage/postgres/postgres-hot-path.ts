@@ -97,7 +97,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
       FROM locked WHERE r.id = locked.id
       RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
         r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
-        locked.qi)`);
+        r.batch_id, locked.qi)`);
   }
   const selects: string[] = [];
   if (complete) {
@@ -105,14 +105,14 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
     selects.push(`SELECT 'done' AS kind, id, NULL::text AS job_type_id, NULL::text AS queue, NULL::int AS priority,
         NULL::text AS input_json, NULL::int AS attempt_number, NULL::int AS max_retries, NULL::timestamptz AS scheduled_at,
         NULL::timestamptz AS created_at, NULL::timestamptz AS started_at, NULL::text AS correlation_id,
-        NULL::uuid AS parent_run_id, NULL::text AS trigger_type, NULL::int AS qi
+        NULL::uuid AS parent_run_id, NULL::text AS trigger_type, NULL::uuid AS batch_id, NULL::int AS qi
       FROM done WHERE (SELECT count(*) FROM touched) >= 0 AND (SELECT count(*) FROM woken) >= 0`);
-    selects.push(`SELECT 'cancelled', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    selects.push(`SELECT 'cancelled', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM children WHERE status = 'cancelled'`);
   }
   if (claim) {
     selects.push(`SELECT 'claimed', id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
-        created_at, started_at, correlation_id, parent_run_id, trigger_type, qi FROM claimed`);
+        created_at, started_at, correlation_id, parent_run_id, trigger_type, batch_id, qi FROM claimed`);
   }
   if (selects.length === 0) return { sql: 'SELECT NULL::text AS kind WHERE false', params };
   return { sql: `WITH ${parts.join(',\n')}\n${selects.join(' UNION ALL ')}`, params };

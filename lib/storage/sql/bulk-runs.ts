@@ -5,6 +5,7 @@ import type { RunBulkFilter } from '../job-storage.types.js';
 import type { Dialect } from './dialect.js';
 import { rows, type TxBody } from './executor.js';
 import { resolveChildren, type SqlContext } from './transitions.js';
+import { countFinished } from './batches.js';
 import { storableText } from './storable-text.js';
 
 /** The rows of one bulk operation, as a WHERE clause on the runs table (no alias) and its parameters. */
@@ -96,9 +97,10 @@ export function* cancelRuns(c: SqlContext, ids: string[], where: BulkWhere, reas
   const { t, d } = c;
   const list = d.inList('id', ids, 'uuid');
   const changed = yield* rows(
-    `UPDATE ${t.runs} SET status = 'cancelled', completed_at = ?, error_message = ? WHERE ${list.sql} AND ${where.sql} RETURNING id`,
+    `UPDATE ${t.runs} SET status = 'cancelled', completed_at = ?, error_message = ? WHERE ${list.sql} AND ${where.sql} RETURNING id, batch_id`,
     [d.time(at), storableText(reason), list.param, ...where.params],
   );
   if (changed.length > 0) yield* resolveChildren(c, changed.map((row) => String(row.id)), JobRunStatus.Cancelled, at);
+  if (changed.some((row) => row.batch_id != null)) yield* countFinished(c, changed, JobRunStatus.Cancelled, at);
   return changed.length;
 }

@@ -2,17 +2,19 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import type { JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../../model/job-run.js';
+import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../../model/job-run.js';
 import { JobRunStatus, ScheduleType } from '../../model/statuses.js';
 import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, BulkOptions, ClaimedRun, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, JobScheduleInput, NewJobLog, NewJobRun,
+  AttemptLease, BatchCreated, BulkOptions, ClaimedRun, NewBatch, ClaimRequest, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, JobScheduleInput, NewJobLog, NewJobRun,
   RunBulkFilter, RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
-import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, rowToSchedule, selectLists } from '../rows.js';
+import { rowToBatch, rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, rowToSchedule, selectLists } from '../rows.js';
 import { scheduleColumns, upsertSchedule } from './named-schedules.js';
+import * as batches from './batches.js';
+import { uuidv7 } from '../../util/uuidv7.js';
 import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
 import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
 import { insertWithUnique, uniqueOf } from './unique-insert.js';
@@ -290,6 +292,10 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
       if (!this.d.isRunId(filter.parentRunId)) return [];
       add('parent_run_id = ?', filter.parentRunId);
     }
+    if (filter.batchId !== undefined) {
+      if (!this.d.isRunId(filter.batchId)) return [];
+      add('batch_id = ?', filter.batchId);
+    }
     if (filter.status !== undefined) {
       const list = this.d.inList('status', Array.isArray(filter.status) ? filter.status : [filter.status], 'text');
       add(list.sql, list.param);
@@ -319,6 +325,45 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   async cancelRun(runId: string, reason = 'cancelled'): Promise<JobRunStatus | null> {
     if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
     return this.exec.transaction(() => tx.cancelRun(this, runId, reason, this.clock.now()));
+  }
+
+  async createBatch(batch: NewBatch): Promise<BatchCreated> {
+    if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.children) || batch.children.length === 0) {
+      throw new InvalidPayloadError(messages.emptyBatch());
+    }
+    if (batch.children.some((run) => run?.unique !== undefined)) throw new InvalidPayloadError(messages.uniqueInBatch());
+    const children = await this.prepareRuns(batch.children);
+    const callbacks = await this.prepareRuns(batch.callbacks);
+    const id = uuidv7(this.clock.now());
+    const description = batch.description ?? null;
+    if (description !== null && typeof description !== 'string') throw new InvalidPayloadError(`description: expected a string, got ${typeof description}`);
+    await this.exec.transaction(() => batches.createBatch(this, { id, description, children, callbacks }, this.clock.now()));
+    return { batchId: id, runIds: children.map((row) => row[0] as string), callbackRunIds: callbacks.map((row) => row[0] as string) };
+  }
+
+  async addToBatch(batchId: string, children: NewJobRun[]): Promise<string[]> {
+    if (!this.d.isRunId(batchId)) throw new InvalidRunStateError(`Batch '${batchId}' does not exist.`);
+    if (!Array.isArray(children) || children.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
+    if (children.some((run) => run?.unique !== undefined)) throw new InvalidPayloadError(messages.uniqueInBatch());
+    const rows = await this.prepareRuns(children);
+    await this.exec.transaction(() => batches.addToBatch(this, batchId, rows));
+    return rows.map((row) => row[0] as string);
+  }
+
+  async cancelBatch(batchId: string): Promise<number> {
+    if (!this.d.isRunId(batchId)) throw new InvalidRunStateError(`Batch '${batchId}' does not exist.`);
+    return this.exec.transaction(() => batches.cancelBatch(this, batchId, this.clock.now()));
+  }
+
+  async getBatch(batchId: string): Promise<JobBatch | null> {
+    if (!this.d.isRunId(batchId)) return null;
+    const [row] = await this.exec.read(
+      `SELECT id, description, state, total, pending, succeeded, failed, cancelled, created_at, finished_at FROM ${this.t.batches} WHERE id = ?`,
+      [batchId],
+    );
+    if (!row) return null;
+    const callbacks = await this.exec.read(`SELECT id FROM ${this.t.runs} WHERE callback_of_batch = ? ORDER BY id`, [batchId]);
+    return rowToBatch(row, callbacks.map((r) => String(r.id)));
   }
 
   async upsertSchedule(schedule: JobScheduleInput): Promise<JobSchedule> {

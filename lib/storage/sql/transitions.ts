@@ -7,6 +7,7 @@ import type { AttemptLease, RunFailure, ScheduleTickClaim } from '../job-storage
 import type { Dialect } from './dialect.js';
 import { rows, sql, type Row, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
+import { countFinished } from './batches.js';
 
 /**
  * The state changes that take more than one statement, each a transaction body written once for
@@ -18,6 +19,7 @@ export interface Tables {
   logs: string;
   heartbeats: string;
   schedules: string;
+  batches: string;
 }
 
 export interface SqlContext {
@@ -78,6 +80,8 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
 export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatus, at: number): TxBody<void> {
   if (finished.length === 0) return;
   yield* resolveChildren(c, finished.map((row) => String(row.id)), status, at);
+  // Only children of batches pay for their batch's counters.
+  if (finished.some((row) => row.batch_id != null)) yield* countFinished(c, finished, status, at);
   for (const jobTypeId of new Set(finished.map((row) => row.job_type_id as string))) {
     const text = c.text('touchDefinition', () => `UPDATE ${c.t.definitions} SET last_run_at = ?, last_run_status = ? WHERE job_type_id = ?`);
     yield* sql(text, [c.d.time(at), status, jobTypeId]);
@@ -85,7 +89,7 @@ export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatu
 }
 
 export function* cancelRun(c: SqlContext, runId: string, reason: string, at: number): TxBody<JobRunStatus | null> {
-  const [row] = yield* rows(`SELECT status FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
+  const [row] = yield* rows(`SELECT status, batch_id FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
   if (!row) throw new RunNotFoundError(runId);
   const status = row.status as JobRunStatus;
   if (!CANCELLABLE_STATUSES.includes(status)) return null;
@@ -93,6 +97,7 @@ export function* cancelRun(c: SqlContext, runId: string, reason: string, at: num
     c.d.time(at), storableText(reason), runId,
   ]);
   yield* resolveChildren(c, [runId], JobRunStatus.Cancelled, at);
+  if (row.batch_id != null) yield* countFinished(c, [{ id: runId, batch_id: row.batch_id }], JobRunStatus.Cancelled, at);
   return status;
 }
 
@@ -126,7 +131,7 @@ export function* resolveContinuations(c: SqlContext, parentRunId: string, at: nu
 export function* failForGood(c: SqlContext, failure: RunFailure): TxBody<boolean> {
   const at = failure.completedAt.getTime();
   const text = c.text('failForGood', () => `UPDATE ${c.t.runs} SET status = 'failed', completed_at = ?, error_message = ?, error_details = ?,
-      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id`);
+      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id, batch_id`);
   const finished = yield* rows(
     text,
     [c.d.time(at), storableText(failure.errorMessage), storableText(failure.errorDetails), failure.durationMs, ...leaseParams(failure)],
@@ -176,7 +181,7 @@ export function* recoverRuns(
        error_message = ${reason},
        scheduled_at = ?
      WHERE id IN (SELECT r.id FROM ${t.runs} AS r WHERE r.status = 'running' AND ${where.sql} ${d.skipLocked})
-     RETURNING id, status, job_type_id, queue`,
+     RETURNING id, status, job_type_id, queue, batch_id`,
     [defaultMaxRetries, defaultMaxRetries, d.time(now), d.time(now), ...where.params],
   );
   yield* afterFinish(c, recovered.filter((row) => row.status === JobRunStatus.Failed), JobRunStatus.Failed, now);

@@ -12,7 +12,7 @@ export const sqliteBackend: StorageBackend = {
     const db = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
     const p = options.tablePrefix;
     return new SqliteJobStorage(db, {
-      tables: { definitions: `"${p}definitions"`, runs: `"${p}runs"`, logs: `"${p}logs"`, heartbeats: `"${p}heartbeats"`, schedules: `"${p}schedules"` },
+      tables: { definitions: `"${p}definitions"`, runs: `"${p}runs"`, logs: `"${p}logs"`, heartbeats: `"${p}heartbeats"`, schedules: `"${p}schedules"`, batches: `"${p}batches"` },
       clock,
       maxPayloadBytes: options.maxPayloadBytes,
     });

@@ -12,12 +12,13 @@ import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
+import { completeBatchChildren } from '../sql/batches.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
 const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
-                  created_at, correlation_id, parent_run_id, trigger_type`;
+                  created_at, correlation_id, parent_run_id, trigger_type, batch_id`;
 
 /**
  * JobStorage on SQLite: the shared SQL storage, plus what SQLite earns of its own. The hot path
@@ -182,8 +183,12 @@ export class SqliteJobStorage extends SqlEngineStorage {
    * UPDATE ... FROM json_each for the group), all in the caller's transaction. Only attempts whose
    * lease is still held change anything: a run cancelled or recovered meanwhile stays as it is.
    */
-  private completeSync(completions: RunCompletion[]): string[] {
-    if (completions.length === 0) return [];
+  private completeSync(all: RunCompletion[]): string[] {
+    if (all.length === 0) return [];
+    // Children of batches also move their batch's counters: only they take the longer way.
+    const batched = all.filter((c) => c.batchId != null);
+    const completions = batched.length ? all.filter((c) => c.batchId == null) : all;
+    const inBatches = batched.length ? this.sqlite.bodySync(completeBatchChildren(this, batched, this.clock.now())) : [];
     const complete = this.sqlite.prepare(this.completeText);
     const finished: Row[] = [];
     for (const c of completions) {
@@ -191,7 +196,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
       if (row) finished.push(row);
     }
     this.sqlite.bodySync(this.afterFinish(finished, JobRunStatus.Completed, this.clock.now()));
-    return finished.map((row) => row.id as string);
+    return [...inBatches, ...finished.map((row) => row.id as string)];
   }
 
   /**
