@@ -4,6 +4,9 @@ import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
 import { startChild, type Child } from '../helpers/child-process.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
 import { waitFor } from '../helpers/wait-for.js';
+import type { EngineStorage } from '../../lib/storage/engine-storage.js';
+
+const lease = (runId: string, attempt: number) => ({ runId, workerId: 'w', attempt });
 import { BatchChildJob, BatchDoneJob } from '../fixtures/flows-jobs.fixture.js';
 
 const JOBS = [BatchChildJob, BatchDoneJob];
@@ -74,6 +77,23 @@ describeEachBackend('batches', (backend) => {
     expect((await booted.storage.getRun(added[0]))!.status).toBe(JobRunStatus.Completed);
     expect((await booted.storage.getRun(doomed.callbackRunIds[0]))!.status).toBe(JobRunStatus.Cancelled);
     await expect(booted.jobs.addToBatch(batch.batchId, items(1))).rejects.toThrow(/is finished: runs can be added to an open batch only/);
+  });
+
+  it('a failed child retried while its batch is open is waited for again: the batch then succeeds', async () => {
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
+    const storage = booted.storage as EngineStorage;
+    const batch = await booted.jobs.batch(items(2), { onSuccess: BatchDoneJob, onFailure: BatchDoneJob });
+    const [claimed] = await storage.claim({ queues: ['default'], workerId: 'w', limit: 1 });
+    await storage.failRun({ ...lease(claimed.id, claimed.attemptNumber), errorMessage: 'x', errorDetails: null, completedAt: new Date(), durationMs: 1, retryAt: null });
+    expect(await booted.jobs.getBatch(batch.batchId)).toMatchObject({ state: 'open', pending: 1, failed: 1 });
+    await booted.jobs.retry(claimed.id);
+    expect(await booted.jobs.getBatch(batch.batchId)).toMatchObject({ state: 'open', pending: 2, failed: 0 });
+    await booted.close();
+
+    booted = await bootApp(db.options, JOBS);
+    const success = await runIn(booted.storage, batch.callbackRunIds[0], [JobRunStatus.Completed, JobRunStatus.Cancelled]);
+    expect(success.output).toMatchObject({ total: 2, succeeded: 2, failed: 0 });
+    expect((await booted.storage.getRun(batch.callbackRunIds[1]))!.status).toBe(JobRunStatus.Cancelled);
   });
 
   it('refuses an empty batch and a callback naming an unknown job, storing nothing', async () => {

@@ -50,6 +50,19 @@ export function* countFinished(c: SqlContext, finished: Row[], status: JobRunSta
   }
 }
 
+/**
+ * Children of open batches put back in the queue (retry of a failed or cancelled child, rows of
+ * batch_id and the status they had): uncounted again, so that the batch waits for their new round.
+ * A batch that has ended stays as it is.
+ */
+export function* countRequeued(c: SqlContext, requeued: Row[]): TxBody<void> {
+  for (const row of [...requeued].sort((a, b) => String(a.batch_id).localeCompare(String(b.batch_id)))) {
+    const counter = COUNTER[row.status as JobRunStatus];
+    if (row.batch_id == null || !counter) continue;
+    yield* sql(`UPDATE ${c.t.batches} SET pending = pending + 1, ${counter} = ${counter} - 1 WHERE id = ? AND state = 'open'`, [row.batch_id]);
+  }
+}
+
 /** The conditional update that ends a batch, then its callbacks: by the one transaction that wins it. */
 function* finishBatch(c: SqlContext, batch: Row, at: number): TxBody<void> {
   const { t, d } = c;

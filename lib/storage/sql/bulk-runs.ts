@@ -5,7 +5,7 @@ import type { RunBulkFilter } from '../job-storage.types.js';
 import type { Dialect } from './dialect.js';
 import { rows, type TxBody } from './executor.js';
 import { resolveChildren, type SqlContext } from './transitions.js';
-import { countFinished } from './batches.js';
+import { countFinished, countRequeued } from './batches.js';
 import { storableText } from './storable-text.js';
 
 /** The rows of one bulk operation, as a WHERE clause on the runs table (no alias) and its parameters. */
@@ -82,6 +82,10 @@ export function* nextBatch(c: SqlContext, where: BulkWhere, cursor: string | nul
 export function* requeueRuns(c: SqlContext, ids: string[], where: BulkWhere, at: number): TxBody<number> {
   const { t, d } = c;
   const list = d.inList('id', ids, 'uuid');
+  const inBatches = yield* rows(`SELECT status, batch_id FROM ${t.runs} WHERE ${list.sql} AND ${where.sql} AND batch_id IS NOT NULL`, [
+    list.param, ...where.params,
+  ]);
+  if (inBatches.length > 0) yield* countRequeued(c, inBatches);
   const changed = yield* rows(
     `UPDATE ${t.runs} SET status = 'pending', scheduled_at = ?, completed_at = NULL, next_retry_at = NULL, attempt_number = 0, worker_id = NULL
       WHERE ${list.sql} AND ${where.sql}

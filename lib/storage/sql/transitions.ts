@@ -7,7 +7,7 @@ import type { AttemptLease, RunFailure, ScheduleTickClaim } from '../job-storage
 import type { Dialect } from './dialect.js';
 import { rows, sql, type Row, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
-import { countFinished } from './batches.js';
+import { countFinished, countRequeued } from './batches.js';
 
 /**
  * The state changes that take more than one statement, each a transaction body written once for
@@ -102,11 +102,12 @@ export function* cancelRun(c: SqlContext, runId: string, reason: string, at: num
 }
 
 export function* requeueRun(c: SqlContext, runId: string, scheduledAt: number): TxBody<void> {
-  const [row] = yield* rows(`SELECT status, queue FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
+  const [row] = yield* rows(`SELECT status, queue, batch_id FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
   if (!row) throw new RunNotFoundError(runId);
   if (!REQUEUEABLE_STATUSES.includes(row.status as JobRunStatus)) {
     throw new InvalidRunStateError(`Run '${runId}' is ${row.status as string}: only failed or cancelled runs can be retried.`);
   }
+  if (row.batch_id != null) yield* countRequeued(c, [row]);
   // A new round of attempts: the count restarts so that maxRetries applies again.
   yield* sql(
     `UPDATE ${c.t.runs} SET status = 'pending', scheduled_at = ?, completed_at = NULL, next_retry_at = NULL,
