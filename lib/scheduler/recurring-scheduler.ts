@@ -8,6 +8,11 @@ import { Loop } from '../util/loop.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { nextTick, type ScheduleSpec } from './next-tick.js';
 
+/** The timing of a stored schedule, a definition's or a named one. */
+function specOf(stored: Pick<JobSchedule, 'scheduleType' | 'cronExpression' | 'intervalMs' | 'timezone'>): ScheduleSpec {
+  return { type: stored.scheduleType, cron: stored.cronExpression, intervalMs: stored.intervalMs, timezone: stored.timezone };
+}
+
 /**
  * Fires cron and interval schedules. The next tick lives in the definition row (next_run_at), and
  * a tick is claimed by compare-and-set on it in the same transaction that inserts its run: with
@@ -75,12 +80,7 @@ export class RecurringScheduler {
 
   /** A named schedule's tick: claimed on its own row, its run with the schedule's input. */
   private async fireNamed(schedule: JobSchedule, now: Date): Promise<boolean> {
-    const spec: ScheduleSpec = {
-      type: schedule.scheduleType,
-      cron: schedule.cronExpression,
-      intervalMs: schedule.intervalMs,
-      timezone: schedule.timezone,
-    };
+    const spec = specOf(schedule);
     const due = schedule.nextRunAt as Date;
     const run = this.runsLate(due, now, schedule.misfirePolicy);
     const won = await this.storage.claimScheduleTick({
@@ -97,12 +97,7 @@ export class RecurringScheduler {
   }
 
   private async fire(definition: JobDefinition, now: Date): Promise<boolean> {
-    const spec: ScheduleSpec = {
-      type: definition.scheduleType,
-      cron: definition.cronExpression,
-      intervalMs: definition.intervalMs,
-      timezone: definition.timezone,
-    };
+    const spec = specOf(definition);
     const due = definition.nextRunAt as Date;
     const next = this.following(spec, due, now);
     let run = this.runsLate(due, now, definition.misfirePolicy);

@@ -1,4 +1,5 @@
 import { InvalidRunStateError } from '../../errors/errors.js';
+import type { BatchSummary } from '../../interfaces/enqueue-options.interface.js';
 import { releasedConditions, sqlList } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
 import type { RunCompletion } from '../job-storage.types.js';
@@ -13,16 +14,6 @@ import { afterFinish, LEASE_HELD, leaseParams, resolveChildren, type SqlContext 
  * callbacks (Awaiting runs whose callback_of_batch is the batch): exactly once, whichever
  * process finishes the last children. Runs outside batches never reach this file.
  */
-
-/** The summary a released callback gets as its input. */
-export interface BatchSummary {
-  batchId: string;
-  description: string | null;
-  total: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-}
 
 const COUNTER: Partial<Record<JobRunStatus, string>> = {
   [JobRunStatus.Completed]: 'succeeded',
