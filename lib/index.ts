@@ -10,18 +10,19 @@ export { Job } from './decorators/job.decorator.js';
 export { OnJobEvent, type OnJobEventOptions } from './decorators/on-job-event.decorator.js';
 export { verifyWebhookSignature } from './webhooks/webhook-signature.js';
 export type { JobOptions, ConcurrencyLimit, RateLimit, LimitKey } from './interfaces/job-options.interface.js';
-export type { JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
+export type { JobCheckpoint, JobContext, JobHandler, JobLogger, JobProgress } from './interfaces/job-context.interface.js';
 export type {
-  EnqueueOptions, ContinuationOptions, ScheduleOptions, TransactionOptions, UniqueOptions, UniqueOnConflict, EnqueueResult,
+  BatchOptions, BatchResult, BatchSummary, EnqueueOptions, ContinuationOptions, NamedScheduleOptions, ScheduleOptions, TransactionOptions, UniqueOptions, UniqueOnConflict, EnqueueResult,
 } from './interfaces/enqueue-options.interface.js';
 export type { EnqueueItem, JobClass, JobInput, JobOutput, JobRef, JobRunOf } from './interfaces/job-types.interface.js';
 export { JobScheduler } from './client/job-scheduler.js';
 export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './events/zapjobs-events.js';
 export { JobStorage } from './storage/job-storage.js';
 export type {
-  CleanupProgress, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
+  BulkOptions, CleanupProgress, HeartbeatInfo, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter,
+  ScheduleUpdate,
 } from './storage/job-storage.types.js';
-export type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from './model/job-run.js';
+export type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from './model/job-run.js';
 export { JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType, type ContinueCondition } from './model/statuses.js';
 export { ZapJobsMigrations } from './migrations/zapjobs-migrations.js';
 export * from './errors/errors.js';

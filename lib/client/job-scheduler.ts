@@ -4,18 +4,22 @@ import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../discovery/job-registry.js';
 import { limitKeys } from '../discovery/job-limits.js';
-import { resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
+import { resolveNamedSchedule, resolveRuntimeSchedule } from '../discovery/schedule-spec.js';
 import { InvalidPayloadError, JobCancelledError, JobInputValidationError, RunNotFoundError, UnknownJobError } from '../errors/errors.js';
+import { messages } from '../errors/messages.js';
 import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import type { RunInstrumentation } from '../instrumentation/run-instrumentation.js';
-import type { ContinuationOptions, EnqueueOptions, EnqueueResult, ScheduleOptions, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
+import type {
+  BatchOptions, BatchResult, ContinuationOptions, EnqueueOptions, EnqueueResult, NamedScheduleOptions, ScheduleOptions, TransactionOptions,
+} from '../interfaces/enqueue-options.interface.js';
 import type {
   ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef, JobRunOf,
 } from '../interfaces/job-types.interface.js';
+import type { JobBatch, JobSchedule } from '../model/job-run.js';
 import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
-import type { NewJobRun } from '../storage/job-storage.types.js';
+import type { BulkOptions, NewJobRun, RunBulkFilter } from '../storage/job-storage.types.js';
 import { mergeUnique } from '../storage/unique.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
@@ -165,6 +169,84 @@ export class JobScheduler implements OnApplicationShutdown {
   }
 
   /**
+   * Enqueues the items as the children of a new batch, and its callbacks, which fire once, when
+   * every child has finished (onSuccess: all completed; onFailure: one failed or was cancelled;
+   * onComplete: always), with the batch's summary as input. All or nothing: an empty batch, an
+   * invalid item or a callback naming an unknown job stores nothing.
+   */
+  async batch<const Jobs extends readonly JobRef[]>(
+    items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+    options: BatchOptions = {},
+  ): Promise<BatchResult> {
+    const list = items as readonly EnqueueItem[];
+    if (!Array.isArray(list) || list.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
+    const children = await this.prepareItems(list, 'batch');
+    const callbacks: NewJobRun[] = [];
+    for (const [field, continueOn] of [['onSuccess', 'success'], ['onFailure', 'failure'], ['onComplete', 'always']] as const) {
+      const job = options[field];
+      if (job === undefined) continue;
+      const jobTypeId = this.idOf(job as JobRef);
+      // Checked here as well as by the storage: the error names the option.
+      if (!(await this.storage.getJobDefinition(jobTypeId))) throw new UnknownJobError(jobTypeId, `batch: ${field}`);
+      callbacks.push({ jobTypeId, status: JobRunStatus.Awaiting, continueOn, triggerType: JobTriggerType.Continuation });
+    }
+    const created = await this.storage.createBatch({ children, callbacks, description: options.description ?? null });
+    created.runIds.forEach((id, i) => this.enqueued(id, children[i], false));
+    this.workers.notify();
+    return created;
+  }
+
+  /** Adds children to an open batch (one whose children have not all finished); returns their ids. */
+  async addToBatch<const Jobs extends readonly JobRef[]>(batchId: string, items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<string[]> {
+    const list = items as readonly EnqueueItem[];
+    if (!Array.isArray(list) || list.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
+    const children = await this.prepareItems(list, 'addToBatch');
+    const ids = await this.storage.addToBatch(batchId, children);
+    ids.forEach((id, i) => this.enqueued(id, children[i], false));
+    this.workers.notify();
+    return ids;
+  }
+
+  /** Cancels an open batch: its pending children and its callbacks; returns how many runs it cancelled. */
+  cancelBatch(batchId: string): Promise<number> {
+    return this.storage.cancelBatch(batchId);
+  }
+
+  /** A batch's state and counts, or null. */
+  getBatch(batchId: string): Promise<JobBatch | null> {
+    return this.storage.getBatch(batchId);
+  }
+
+  private prepareItems(list: readonly EnqueueItem[], where: string): Promise<NewJobRun[]> {
+    return Promise.all(
+      list.map((item, i) => {
+        if (item === null || typeof item !== 'object') throw new InvalidPayloadError(`${where}: items[${i}]: expected { job, input, options? }`);
+        noManagerIn(item.options, `${where}: items[${i}].options`);
+        return this.prepare(item.job, item.input, item.options ?? {});
+      }),
+    );
+  }
+
+  /**
+   * Puts every run matching the filter back in the queue (by default the failed ones: the dead
+   * letter), in batches of `batchSize`; returns how many. `retryMany({ jobTypeId: 'send-email' })`.
+   */
+  async retryMany(filter: RunBulkFilter = {}, options?: BulkOptions): Promise<number> {
+    const count = await this.storage.retryMany(filter, options);
+    if (count > 0) this.workers.notify();
+    return count;
+  }
+
+  /**
+   * Cancels every run matching the filter (by default every unfinished one), in batches; returns
+   * how many. Running ones are aborted by their worker at its next heartbeat; no 'cancelled' event
+   * is emitted per run.
+   */
+  async cancelMany(filter: RunBulkFilter = {}, options?: BulkOptions & { reason?: string }): Promise<number> {
+    return this.storage.cancelMany(filter, { reason: 'cancelled by request', ...options });
+  }
+
+  /**
    * Enqueues `job` to run after `parentRunId` finishes, if `options.condition` holds then. With
    * `passParentOutput: true` the input may be left undefined: the parent's output takes its place.
    */
@@ -192,8 +274,13 @@ export class JobScheduler implements OnApplicationShutdown {
     return id;
   }
 
-  /** Sets (or replaces) the schedule of a job at run time. */
-  async schedule(job: JobRef, schedule: ScheduleOptions): Promise<Date> {
+  /**
+   * Sets (or replaces) the schedule of a job at run time. With a `key`, a named schedule instead:
+   * one of many for the job, with its own input, misfire policy and enabled flag, beside the
+   * job's default schedule. Returns the next tick.
+   */
+  async schedule<J extends JobRef>(job: J, schedule: ScheduleOptions | NamedScheduleOptions<JobInput<J>>): Promise<Date> {
+    if (schedule !== null && typeof schedule === 'object' && 'key' in schedule) return this.scheduleNamed(job, schedule);
     const id = this.idOf(job);
     // The same rules as @Job({ cron | interval }) at discovery, checked before anything is stored.
     const spec = resolveRuntimeSchedule(schedule, `schedule('${id}')`);
@@ -209,9 +296,43 @@ export class JobScheduler implements OnApplicationShutdown {
     return next;
   }
 
-  /** Removes the schedule of a job; runs already enqueued stay. */
-  async unschedule(job: JobRef): Promise<void> {
+  private async scheduleNamed(job: JobRef, options: NamedScheduleOptions): Promise<Date> {
+    const id = this.idOf(job);
+    const spec = resolveNamedSchedule(options as unknown as Record<string, unknown>, id);
+    // Checked as an enqueue's input is (the job's input class, JSON, size), before anything is stored.
+    const input = options.input !== undefined ? options.input : this.registry.get(id)?.options.defaultInput;
+    const { inputJson } = await this.prepare(id, input, {});
+    const next = nextTick(spec, this.clock.date()) as Date;
+    const stored = await this.storage.upsertSchedule({
+      key: spec.key,
+      jobTypeId: id,
+      scheduleType: spec.type,
+      cronExpression: spec.cron ?? null,
+      intervalMs: spec.intervalMs ?? null,
+      timezone: spec.timezone ?? null,
+      inputJson: inputJson ?? null,
+      misfirePolicy: spec.misfire,
+      isEnabled: spec.enabled,
+      nextRunAt: next,
+    });
+    this.scheduler.poke();
+    return stored.nextRunAt as Date;
+  }
+
+  /**
+   * Removes the schedule of a job; runs already enqueued stay. With a `key`, removes that named
+   * schedule instead, and tells whether there was one.
+   */
+  async unschedule(job: JobRef): Promise<void>;
+  async unschedule(job: JobRef, key: string): Promise<boolean>;
+  async unschedule(job: JobRef, key?: string): Promise<void | boolean> {
+    if (key !== undefined) return this.storage.removeSchedule(this.idOf(job), key);
     await this.storage.updateSchedule(this.idOf(job), { scheduleType: ScheduleType.None, nextRunAt: null });
+  }
+
+  /** The named schedules (of one job, or of all), ordered by key. */
+  async listSchedules<J extends JobRef = string>(job?: J): Promise<Array<JobSchedule<JobInput<J>>>> {
+    return (await this.storage.listSchedules(job === undefined ? undefined : this.idOf(job))) as Array<JobSchedule<JobInput<J>>>;
   }
 
   /** Enables or disables a job: a disabled job is neither fired nor claimed. */

@@ -1,5 +1,5 @@
 import { InvalidDurationError, InvalidScheduleError } from '../errors/errors.js';
-import { messages } from '../errors/messages.js';
+import { messages, shownValue } from '../errors/messages.js';
 import { ScheduleType } from '../model/statuses.js';
 import { CronSchedule } from '../scheduler/cron-schedule.js';
 import type { ScheduleSpec } from '../scheduler/next-tick.js';
@@ -70,6 +70,41 @@ export function resolveRuntimeSchedule(options: unknown, where: string): Schedul
   const unknown = unknownKeys(options, SCHEDULE_OPTION_KEYS);
   if (unknown.length > 0) throw new InvalidScheduleError(messages.unknownKeys(where, unknown, SCHEDULE_OPTION_KEYS));
   return resolveScheduleSpec(options as ScheduleFields, where, true);
+}
+
+/** The keys a named schedule takes: `schedule(job, { key, cron | interval, timezone, input, misfire, enabled })`. */
+export const NAMED_SCHEDULE_OPTION_KEYS: readonly string[] = ['key', ...SCHEDULE_OPTION_KEYS, 'input', 'misfire', 'enabled'];
+
+export interface NamedScheduleSpec extends ScheduleSpec {
+  key: string;
+  misfire: 'once' | 'skip';
+  enabled: boolean;
+}
+
+/** Longest schedule key: it is a primary key, shown in listings and errors. */
+export const MAX_SCHEDULE_KEY_LENGTH = 200;
+
+/**
+ * `JobScheduler.schedule(job, { key, ... })`: the timing checked as a default schedule's is, plus
+ * the key (a non-empty string), misfire ('once' or 'skip') and enabled (a boolean). The input is the
+ * caller's to check (as an enqueue's). Throws InvalidScheduleError naming the field.
+ */
+export function resolveNamedSchedule(options: Record<string, unknown>, jobTypeId: string): NamedScheduleSpec {
+  const { key, misfire, enabled } = options;
+  if (typeof key !== 'string' || key === '' || key.length > MAX_SCHEDULE_KEY_LENGTH || key.includes('\u0000')) {
+    throw new InvalidScheduleError(messages.badScheduleKey(jobTypeId, key, MAX_SCHEDULE_KEY_LENGTH));
+  }
+  const where = `schedule('${jobTypeId}', { key: '${key}' })`;
+  const unknown = unknownKeys(options, NAMED_SCHEDULE_OPTION_KEYS);
+  if (unknown.length > 0) throw new InvalidScheduleError(messages.unknownKeys(where, unknown, NAMED_SCHEDULE_OPTION_KEYS));
+  if (misfire !== undefined && misfire !== 'once' && misfire !== 'skip') {
+    throw new InvalidScheduleError(`${where}: misfire: expected 'once' or 'skip', got ${shownValue(misfire)}`);
+  }
+  if (enabled !== undefined && typeof enabled !== 'boolean') {
+    throw new InvalidScheduleError(`${where}: enabled: expected a boolean, got ${shownValue(enabled)}`);
+  }
+  const spec = resolveScheduleSpec(options as ScheduleFields, where, true);
+  return { ...spec, key, misfire: misfire ?? 'once', enabled: enabled ?? true };
 }
 
 /** Keys of `object` (with a defined value: spreading an optional setting gives undefined) not in `known`. */

@@ -29,8 +29,9 @@ export class InvalidJobHandlerError extends ZapJobsError {}
 
 /** A run was enqueued for a job id that has no definition. */
 export class UnknownJobError extends ZapJobsError {
-  constructor(readonly jobTypeId: string) {
-    super(messages.unknownJob(jobTypeId));
+  /** `where` names the field that held the id (`batch: onSuccess`). */
+  constructor(readonly jobTypeId: string, where?: string) {
+    super(where === undefined ? messages.unknownJob(jobTypeId) : `${where}: ${messages.unknownJob(jobTypeId)} Nothing was stored.`);
   }
 }
 

@@ -30,6 +30,13 @@ export const messages = {
     `${where}: expected an object such as { cron: '0 * * * *' } or { interval: '15m' }; got ${shownValue(value)}`,
   unknownKeys: (where: string, keys: string[], known: readonly string[]) =>
     `${where}: unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((key) => `'${key}'${suggestion(key, known)}`).join(', ')}; known keys: ${known.join(', ')}`,
+  badScheduleKey: (jobTypeId: string, key: unknown, max: number) =>
+    `schedule('${jobTypeId}', { key }): key: expected a non-empty string of at most ${max} characters (no NUL), got ${shownValue(key)}. Nothing was stored.`,
+  emptyBatch: () => `batch: expected at least one item ({ job, input }); an empty batch would never finish. Nothing was stored.`,
+  uniqueInBatch: () => `batch: unique runs cannot be children of a batch (a duplicate would never finish in it). Nothing was stored.`,
+  scheduleKeyTaken: (key: string, jobTypeId: string, holder: string) =>
+    `schedule('${jobTypeId}', { key: '${key}' }): the key '${key}' is the schedule of job '${holder}'; keys are unique across jobs. ` +
+    `Choose another key, or unschedule it from '${holder}' first. Nothing was stored.`,
   invalidCron: (what: string, reason: string) => `Invalid ${what}: ${reason}`,
   cronNeverFires: (expression: string, timezone: string) =>
     `Invalid cron expression '${expression}': it never fires (no date matches it in the next 8 years, time zone ${timezone}); check the day of month against the month.`,
@@ -78,6 +85,7 @@ export const messages = {
   twoJobClassesInOneProvider: (provider: string, a: string, b: string) =>
     `${provider} is both @Job class ${a} and @Job class ${b}: provide each job class under its own token.`,
   badMaxRetries: (field: string, value: unknown) => `${field} must be an integer >= 0, got ${shownValue(value)}.`,
+  badCheckpointKey: (key: unknown) => `checkpoint key: expected a non-empty string, got ${shownValue(key)}.`,
   notJson: (what: string, reason: string) => `${what} cannot be stored as JSON: ${reason}`,
   tooLarge: (what: string, bytes: number, max: number) =>
     `${what} is ${bytes} bytes as JSON, over maxPayloadBytes (${max}).`,

@@ -92,3 +92,53 @@ export interface ScheduleOptions {
   /** IANA time zone of the cron expression. @default 'UTC' */
   timezone?: string;
 }
+
+/**
+ * A named schedule: one of many per job type (`jobs.schedule(ReportJob, { key: 'tenant-42', cron, input })`).
+ * Declaring it again with the same key replaces it (its next tick kept when the timing is the same).
+ */
+export interface NamedScheduleOptions<Input = unknown> extends ScheduleOptions {
+  /** Names the schedule; unique across jobs. */
+  key: string;
+  /** Input of each run it fires (checked as an enqueue's). @default the job's defaultInput */
+  input?: Input;
+  /** After downtime: 'once' fires one catch-up run, 'skip' none. @default 'once' */
+  misfire?: 'once' | 'skip';
+  /** A disabled schedule keeps its row and fires nothing. @default true */
+  enabled?: boolean;
+}
+
+/**
+ * Callbacks of a batch: runs of these jobs fire once, when every child has finished. Each gets the
+ * batch's summary (BatchSummary) as its input.
+ */
+export interface BatchOptions {
+  /** Fires when every child completed. */
+  onSuccess?: JobRefLike;
+  /** Fires when at least one child failed (after its retries) or was cancelled. */
+  onFailure?: JobRefLike;
+  /** Fires in either case. */
+  onComplete?: JobRefLike;
+  description?: string;
+}
+
+/** A job class or id (as JobRef; repeated here so that this file stays a leaf). */
+type JobRefLike = string | (abstract new (...args: never[]) => unknown);
+
+/** What a batch callback receives as its input. */
+export interface BatchSummary {
+  batchId: string;
+  description: string | null;
+  total: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface BatchResult {
+  batchId: string;
+  /** The children's run ids, in the order of the items. */
+  runIds: string[];
+  /** The callbacks' run ids: onSuccess, onFailure, onComplete, those given. */
+  callbackRunIds: string[];
+}

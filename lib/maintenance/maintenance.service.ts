@@ -44,7 +44,7 @@ export class MaintenanceService {
   }
 
   async clean(): Promise<{ runs: number; logs: number }> {
-    const runs = await this.storage.cleanupOldRuns(this.options.retention, this.options.cleanupBatchSize);
+    const runs = await this.storage.cleanupOldRuns(this.options.retention, this.options.cleanupBatchSize, this.options.failedRetention);
     const logs = await this.storage.cleanupOldLogs(this.options.logRetention, this.options.cleanupBatchSize);
     if (runs + logs > 0) this.logger.log(`Cleanup removed ${runs} finished run(s) and ${logs} log line(s)`);
     return { runs, logs };

@@ -21,6 +21,12 @@ export interface JobRun<Input = unknown, Output = unknown> {
   output: Output | null;
   /** The last value passed to ctx.progress(). */
   progress: unknown;
+  /** What its attempts saved with ctx.checkpoint.set(), by key: cleared when the run completes, kept when it fails. */
+  checkpoint: Record<string, unknown> | null;
+  /** The batch this run is a child of (jobs.batch()). */
+  batchId: string | null;
+  /** The batch this run is a callback of: it waits until every child of that batch finished. */
+  callbackOfBatch: string | null;
   /** Not claimed before this time; for a retry, the same as nextRetryAt. */
   scheduledAt: Date;
   createdAt: Date;
@@ -89,6 +95,47 @@ export interface JobDefinition {
   /** At most this many starts per ratePeriodMs (per key), across processes; null: no limit. */
   rateLimit: number | null;
   ratePeriodMs: number | null;
+}
+
+/**
+ * A named schedule (`jobs.schedule(ReportJob, { key, cron, input })`): one of many per job type,
+ * each with its own input and next tick. The schedule in `@Job()` stays the job's default one.
+ */
+export interface JobSchedule<Input = unknown> {
+  /** Unique across jobs. */
+  key: string;
+  jobTypeId: string;
+  scheduleType: ScheduleType;
+  cronExpression: string | null;
+  intervalMs: number | null;
+  /** IANA time zone of the cron expression. */
+  timezone: string | null;
+  /** Input of each run it fires. */
+  input: Input | null;
+  misfirePolicy: 'once' | 'skip';
+  isEnabled: boolean;
+  nextRunAt: Date | null;
+  lastRunAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A batch (jobs.batch()): its children's counts, and the callbacks that fire once all have finished. */
+export interface JobBatch {
+  id: string;
+  description: string | null;
+  /** 'open' until every child finished ('finished') or it was cancelled ('cancelled'). */
+  state: 'open' | 'finished' | 'cancelled';
+  total: number;
+  /** Children not finished yet. */
+  pending: number;
+  succeeded: number;
+  /** Children failed after their retries. */
+  failed: number;
+  cancelled: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+  callbackRunIds: string[];
 }
 
 /** A line a handler logged through ctx.logger, or one the engine wrote about an attempt. */

@@ -116,6 +116,7 @@ export class ZapJobsOptionsSchema {
   retryPolicy?: RetryPolicySchema;
 
   @IsOptional() @IsDuration() retention?: unknown;
+  @IsOptional() @IsDuration() failedRetention?: unknown;
   @IsOptional() @IsDuration() logRetention?: unknown;
   @IsOptional() @IsDuration(DURATION_BOUNDS.cleanupInterval) cleanupInterval?: unknown;
   @IsOptional() @IsInt() @Min(1) cleanupBatchSize?: number;
@@ -137,7 +138,7 @@ export const OPTION_KEYS: readonly string[] = [
   'storage', 'database', 'url', 'host', 'port', 'username', 'password', 'schema', 'poolSize', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
   'queues', 'concurrency', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
   'enableScheduler', 'enableWorkers', 'schedule', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
-  'retention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes', 'events', 'webhooks',
+  'retention', 'failedRetention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes', 'events', 'webhooks',
   // added by ConfigurableModuleBuilder's extras
   'isGlobal',
 ];

@@ -183,6 +183,7 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
       jitter: raw.retryPolicy?.jitter ?? 0.2,
     }),
     retention,
+    failedRetention: ms(raw.failedRetention, Math.max(retention, 30 * 86_400_000), 'failedRetention'),
     logRetention: raw.logRetention === undefined ? retention : ms(raw.logRetention, retention, 'logRetention'),
     cleanupInterval: ms(raw.cleanupInterval, '10m', 'cleanupInterval'),
     cleanupBatchSize: raw.cleanupBatchSize ?? 500,

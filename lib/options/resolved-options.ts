@@ -38,6 +38,7 @@ export interface ResolvedZapJobsOptions {
   defaultMaxRetries: number;
   retryPolicy: ResolvedRetryPolicy;
   retention: number;
+  failedRetention: number;
   logRetention: number;
   cleanupInterval: number;
   cleanupBatchSize: number;

@@ -137,6 +137,11 @@ export interface ZapJobsModuleOptions {
   retryPolicy?: RetryPolicy;
   /** Finished runs (and their logs) older than this are deleted. @default '7d' */
   retention?: Duration;
+  /**
+   * Failed runs (and their logs) are kept this long instead, so that the evidence of failures
+   * outlives the cleanup of successes. @default '30d', or retention when that is longer
+   */
+  failedRetention?: Duration;
   /** Logs older than this are deleted even when their run is kept. @default same as retention */
   logRetention?: Duration;
   /** How often the cleanup runs. At least 1 s: each pass scans the runs and logs tables. @default '10m' */

@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
-import type { JobDefinition } from '../model/job-run.js';
+import type { JobDefinition, JobSchedule } from '../model/job-run.js';
 import { JobTriggerType, ScheduleType } from '../model/statuses.js';
 import { EngineStorage } from '../storage/engine-storage.js';
 import { Clock } from '../util/clock.js';
 import { Loop } from '../util/loop.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { nextTick, type ScheduleSpec } from './next-tick.js';
+
+/** The timing of a stored schedule, a definition's or a named one. */
+function specOf(stored: Pick<JobSchedule, 'scheduleType' | 'cronExpression' | 'intervalMs' | 'timezone'>): ScheduleSpec {
+  return { type: stored.scheduleType, cron: stored.cronExpression, intervalMs: stored.intervalMs, timezone: stored.timezone };
+}
 
 /**
  * Fires cron and interval schedules. The next tick lives in the definition row (next_run_at), and
@@ -49,27 +54,53 @@ export class RecurringScheduler {
         this.logger.error(`Schedule of '${definition.jobTypeId}' failed to fire: ${(error as Error).message}`);
       }
     }
-    this.nextDue = await this.earliestNext();
+    for (const schedule of await this.storage.getDueNamedSchedules(now)) {
+      try {
+        if (await this.fireNamed(schedule, now)) fired++;
+      } catch (error) {
+        this.logger.error(`Schedule '${schedule.key}' of '${schedule.jobTypeId}' failed to fire: ${(error as Error).message}`);
+      }
+    }
+    this.nextDue = (await this.storage.earliestScheduleTick())?.getTime() ?? Infinity;
     if (fired > 0) this.onEnqueued();
     return fired;
   }
 
+  /** The tick after `due`; ticks missed while no scheduler ran collapse into one: the first in the future. */
+  private following(spec: ScheduleSpec, due: Date, now: Date): Date {
+    const next = nextTick(spec, due) as Date;
+    if (next.getTime() > now.getTime()) return next;
+    return spec.type === ScheduleType.Interval ? new Date(now.getTime() + (spec.intervalMs as number)) : (nextTick(spec, now) as Date);
+  }
+
+  /** Whether a tick due at `due` runs at `now`: not when it was missed (downtime) and the policy is 'skip'. */
+  private runsLate(due: Date, now: Date, policy: 'once' | 'skip'): boolean {
+    return !(now.getTime() - due.getTime() > this.misfireGrace() && policy === 'skip');
+  }
+
+  /** A named schedule's tick: claimed on its own row, its run with the schedule's input. */
+  private async fireNamed(schedule: JobSchedule, now: Date): Promise<boolean> {
+    const spec = specOf(schedule);
+    const due = schedule.nextRunAt as Date;
+    const run = this.runsLate(due, now, schedule.misfirePolicy);
+    const won = await this.storage.claimScheduleTick({
+      jobTypeId: schedule.jobTypeId,
+      key: schedule.key,
+      expectedNextRunAt: due,
+      nextRunAt: this.following(spec, due, now),
+      firedAt: now,
+      run: run
+        ? { jobTypeId: schedule.jobTypeId, input: schedule.input ?? undefined, triggerType: JobTriggerType.Scheduled, scheduledAt: due }
+        : null,
+    });
+    return won && run;
+  }
+
   private async fire(definition: JobDefinition, now: Date): Promise<boolean> {
-    const spec: ScheduleSpec = {
-      type: definition.scheduleType,
-      cron: definition.cronExpression,
-      intervalMs: definition.intervalMs,
-      timezone: definition.timezone,
-    };
+    const spec = specOf(definition);
     const due = definition.nextRunAt as Date;
-    // Ticks missed while no scheduler ran collapse into one: the next tick is the first in the future.
-    let next = nextTick(spec, due) as Date;
-    if (next.getTime() <= now.getTime()) {
-      next = spec.type === ScheduleType.Interval ? new Date(now.getTime() + (spec.intervalMs as number)) : (nextTick(spec, now) as Date);
-    }
-    const late = now.getTime() - due.getTime();
-    const missed = late > this.misfireGrace();
-    let run = !(missed && definition.misfirePolicy === 'skip');
+    const next = this.following(spec, due, now);
+    let run = this.runsLate(due, now, definition.misfirePolicy);
     if (run && definition.preventOverlap && (await this.storage.hasActiveRun(definition.jobTypeId))) run = false;
     const won = await this.storage.claimScheduleTick({
       jobTypeId: definition.jobTypeId,
@@ -92,15 +123,6 @@ export class RecurringScheduler {
   /** A tick later than this was missed (downtime), not merely picked up by a slow loop. */
   private misfireGrace(): number {
     return Math.max(2 * this.options.pollInterval, 1000);
-  }
-
-  private async earliestNext(): Promise<number> {
-    const definitions = await this.storage.getAllDefinitions();
-    let earliest = Infinity;
-    for (const d of definitions) {
-      if (d.isEnabled && d.scheduleType !== ScheduleType.None && d.nextRunAt) earliest = Math.min(earliest, d.nextRunAt.getTime());
-    }
-    return earliest;
   }
 
   private delay(): number {

@@ -1,4 +1,4 @@
-import type { JobDefinition } from '../model/job-run.js';
+import type { JobDefinition, JobSchedule } from '../model/job-run.js';
 import type { DashboardQueries } from './dashboard-queries.js';
 import { JobStorage } from './job-storage.js';
 import type {
@@ -42,6 +42,10 @@ export abstract class EngineStorage extends JobStorage {
   abstract addAttemptLogs(lines: readonly AttemptLogLine[]): Promise<number>;
   /** Stores a progress report of an attempt; false (and nothing stored) when the lease is gone. */
   abstract writeProgress(lease: AttemptLease, progressJson: string): Promise<boolean>;
+  /** A run's checkpoint object as JSON text (null when none was saved). */
+  abstract readCheckpoint(runId: string): Promise<string | null>;
+  /** Replaces an attempt's checkpoint object; false (and nothing stored) when the lease is gone. */
+  abstract writeCheckpoint(lease: AttemptLease, checkpointJson: string): Promise<boolean>;
   /**
    * Runs held by workers silent for longer than `staleAfterMs` go back to the queue (the attempt
    * counts), or end Failed when no attempt is left; awaiting continuations of finished parents (a
@@ -68,7 +72,11 @@ export abstract class EngineStorage extends JobStorage {
 
   /** Enabled definitions with a schedule whose next tick is due at `now`. */
   abstract getDueSchedules(now: Date): Promise<JobDefinition[]>;
-  /** Claims one tick by compare-and-set on next_run_at; true if this caller won it. */
+  /** Enabled named schedules of enabled definitions whose next tick is due at `now`. */
+  abstract getDueNamedSchedules(now: Date): Promise<JobSchedule[]>;
+  /** The earliest next tick of any enabled schedule, default or named (null: none). */
+  abstract earliestScheduleTick(): Promise<Date | null>;
+  /** Claims one tick by compare-and-set on next_run_at (a named schedule's with `key`); true if this caller won it. */
   abstract claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean>;
   /** True when the job has a run pending or running. */
   abstract hasActiveRun(jobTypeId: string): Promise<boolean>;
@@ -90,8 +98,8 @@ export abstract class EngineStorage extends JobStorage {
 
   /** Runs per queue and every status, and each queue's oldest due pending run: one scan of the runs table. */
   abstract queueOverview(): Promise<QueueOverview[]>;
-  /** How many finished runs, and log lines, a cleanup with these retentions would delete now. */
-  abstract countCleanable(retentionMs: number, logRetentionMs: number): Promise<CleanableCounts>;
+  /** How many finished runs (failed ones: past `failedRetentionMs`, default the same), and log lines, a cleanup with these retentions would delete now. */
+  abstract countCleanable(retentionMs: number, logRetentionMs: number, failedRetentionMs?: number): Promise<CleanableCounts>;
 
   /**
    * Whether the database refused an operation for its values (a constraint, a value a column

@@ -1,8 +1,9 @@
 import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
-import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
+import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type {
-  CleanupProgress, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun, RunListFilter, ScheduleUpdate,
+  BatchCreated, BulkOptions, CleanupProgress, HeartbeatInfo, NewBatch, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun,
+  RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './job-storage.types.js';
 
 /**
@@ -24,6 +25,31 @@ export abstract class JobStorage {
   abstract setDefinitionEnabled(jobTypeId: string, enabled: boolean): Promise<void>;
   /** Replaces the schedule of a definition (a null cron and interval removes it). */
   abstract updateSchedule(jobTypeId: string, schedule: ScheduleUpdate): Promise<void>;
+
+  // ----- batches -----
+  /**
+   * Creates a batch in one transaction: its row, its children and its callbacks (which wait until
+   * every child has finished). Throws InvalidPayloadError for an empty batch, UnknownJobError for a
+   * child or callback of an unknown job: nothing stored.
+   */
+  abstract createBatch(batch: NewBatch): Promise<BatchCreated>;
+  /** Adds children to an open batch (InvalidRunStateError otherwise); returns their ids. */
+  abstract addToBatch(batchId: string, children: NewJobRun[]): Promise<string[]>;
+  /** Cancels an open batch, its pending children and its callbacks; returns how many runs it cancelled. */
+  abstract cancelBatch(batchId: string): Promise<number>;
+  abstract getBatch(batchId: string): Promise<JobBatch | null>;
+
+  // ----- named schedules -----
+  /**
+   * Stores a named schedule, or replaces the job's schedule with that key (its next tick kept when
+   * the timing is unchanged). Throws UnknownJobError for a job without definition, and
+   * InvalidScheduleError when the key is another job's schedule: nothing is stored.
+   */
+  abstract upsertSchedule(schedule: JobScheduleInput): Promise<JobSchedule>;
+  /** Removes the job's schedule with this key; false when there was none. */
+  abstract removeSchedule(jobTypeId: string, key: string): Promise<boolean>;
+  /** Named schedules (of one job, or all), ordered by key. */
+  abstract listSchedules(jobTypeId?: string): Promise<JobSchedule[]>;
 
   // ----- runs -----
   /**
@@ -58,6 +84,18 @@ export abstract class JobStorage {
   abstract cancelRun(runId: string, reason?: string): Promise<JobRunStatus | null>;
   /** Puts a failed or cancelled run back in the queue for one more round of attempts. */
   abstract requeueRun(runId: string, scheduledAt?: Date): Promise<void>;
+  /**
+   * requeueRun() for every run matching the filter (by default the failed ones), `batchSize` runs
+   * per transaction. A unique run whose key another run now holds stays as it is. Returns how many
+   * went back to the queue.
+   */
+  abstract retryMany(filter: RunBulkFilter, options?: BulkOptions): Promise<number>;
+  /**
+   * cancelRun() for every run matching the filter (by default every unfinished one), `batchSize`
+   * runs per transaction, their continuations resolved as a cancelled parent's. Returns how many it
+   * cancelled. Running ones are aborted by their worker at its next heartbeat.
+   */
+  abstract cancelMany(filter: RunBulkFilter, options?: BulkOptions & { reason?: string }): Promise<number>;
 
   // ----- logs -----
   abstract addLog(log: NewJobLog): Promise<void>;
@@ -74,11 +112,12 @@ export abstract class JobStorage {
 
   // ----- cleanup -----
   /**
-   * Deletes finished runs older than `retentionMs`, with their logs, in batches of `batchSize`
-   * rows so that no statement holds the write lock for long. Returns how many runs it removed;
-   * `onProgress` hears the running total after each batch.
+   * Deletes finished runs older than `retentionMs` (failed ones: older than `failedRetentionMs`,
+   * by default the same), with their logs, in batches of `batchSize` rows so that no statement
+   * holds the write lock for long. Returns how many runs it removed; `onProgress` hears the running
+   * total after each batch.
    */
-  abstract cleanupOldRuns(retentionMs: number, batchSize?: number, onProgress?: CleanupProgress): Promise<number>;
+  abstract cleanupOldRuns(retentionMs: number, batchSize?: number, failedRetentionMs?: number, onProgress?: CleanupProgress): Promise<number>;
   /** Deletes log lines older than `retentionMs`, in batches. Returns how many it removed. */
   abstract cleanupOldLogs(retentionMs: number, batchSize?: number, onProgress?: CleanupProgress): Promise<number>;
 }

@@ -120,6 +120,8 @@ export interface ClaimedRun {
   triggerType: JobTriggerType;
   /** The enqueuing code's trace context (see NewJobRun.traceContext), or null. */
   traceContext: string | null;
+  /** Set for a child of a batch: its completion goes through the batch's counters. */
+  batchId: string | null;
 }
 
 export interface NewJobLog {
@@ -155,6 +157,8 @@ export interface HeartbeatInfo {
 
 /** A successful attempt, committed with others in one transaction. */
 export interface RunCompletion extends AttemptLease {
+  /** The run's batch (ClaimedRun.batchId): such completions also move the batch's counters. */
+  batchId?: string | null;
   outputJson: string | null;
   completedAt: Date;
   durationMs: number;
@@ -169,9 +173,40 @@ export interface RunFailure extends AttemptLease {
   retryAt: Date | null;
 }
 
+/** A batch to create: its children, and its callbacks (Awaiting runs with the condition they fire on). */
+export interface NewBatch {
+  children: NewJobRun[];
+  callbacks: NewJobRun[];
+  description?: string | null;
+}
+
+export interface BatchCreated {
+  batchId: string;
+  runIds: string[];
+  callbackRunIds: string[];
+}
+
+/** A named schedule to store (see JobStorage.upsertSchedule). */
+export interface JobScheduleInput {
+  key: string;
+  jobTypeId: string;
+  scheduleType: ScheduleType;
+  cronExpression: string | null;
+  intervalMs: number | null;
+  timezone: string | null;
+  /** The input of its runs, as JSON text (null: none). */
+  inputJson: string | null;
+  misfirePolicy: 'once' | 'skip';
+  isEnabled: boolean;
+  /** The first tick; kept instead when the stored schedule has the same timing and a next tick. */
+  nextRunAt: Date;
+}
+
 /** A recurring tick to claim: compare-and-set of next_run_at, then (maybe) one run inserted. */
 export interface ScheduleTickClaim {
   jobTypeId: string;
+  /** A named schedule's key; absent: the definition's own (default) schedule. */
+  key?: string;
   /** The next_run_at this process read; the claim fails if another process moved it. */
   expectedNextRunAt: Date | null;
   nextRunAt: Date | null;
@@ -190,6 +225,8 @@ export interface RunListFilter {
   since?: Date;
   /** Runs created before this time. */
   until?: Date;
+  /** The children of this batch. */
+  batchId?: string;
   limit?: number;
   offset?: number;
 }
@@ -211,6 +248,26 @@ export interface CleanableCounts {
 
 /** Called after each batch a cleanup deletes, with the total removed so far. */
 export type CleanupProgress = (removed: number) => void;
+
+/**
+ * The runs retryMany() and cancelMany() act on: every run matching all the fields given. `status`
+ * defaults to 'failed' for retryMany (the dead letter) and to every unfinished status for cancelMany.
+ */
+export interface RunBulkFilter {
+  status?: JobRunStatus | JobRunStatus[];
+  jobTypeId?: string;
+  queue?: string;
+  /** Runs created at or after this time. */
+  createdAfter?: Date;
+  /** Runs created before this time. */
+  createdBefore?: Date;
+}
+
+/** How a bulk operation walks its runs. */
+export interface BulkOptions {
+  /** Runs changed per transaction, so that no write holds the lock for long. @default 500 */
+  batchSize?: number;
+}
 
 /** What a worker asks for when it claims: up to `limit` runs of these queues (in order) and job types. */
 export interface ClaimRequest {

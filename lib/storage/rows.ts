@@ -1,4 +1,4 @@
-import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../model/job-run.js';
+import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type { ContinueCondition, JobLogLevel, JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { Dialect } from './sql/dialect.js';
 import type { Row } from './sql/executor.js';
@@ -36,8 +36,8 @@ export function selectLists(d: Dialect): { run: string; definition: string; log:
       `id, job_type_id, status, trigger_type, queue, priority, input_json, output_json, scheduled_at, created_at,
        started_at, completed_at, duration_ms, error_message, error_details, worker_id, attempt_number, max_retries,
        correlation_id, parent_run_id, next_retry_at, progress_json, continue_on, pass_parent_output, concurrency_key,
-       rate_key, unique_key, unique_states`.trim(),
-      ['input_json', 'output_json', 'progress_json'],
+       rate_key, unique_key, unique_states, checkpoint_json, batch_id, callback_of_batch`.trim(),
+      ['input_json', 'output_json', 'progress_json', 'checkpoint_json'],
     ),
     definition: cols(
       `job_type_id, display_name, description, queue, priority, schedule_type, cron_expression, interval_ms, timezone,
@@ -65,6 +65,9 @@ export function rowToRun(row: Row): JobRun {
     input: parsed(row.input_json),
     output: parsed(row.output_json),
     progress: parsed(row.progress_json),
+    checkpoint: parsed(row.checkpoint_json) as Record<string, unknown> | null,
+    batchId: str(row.batch_id),
+    callbackOfBatch: str(row.callback_of_batch),
     scheduledAt: date(row.scheduled_at) as Date,
     createdAt: date(row.created_at) as Date,
     startedAt: date(row.started_at),
@@ -104,6 +107,7 @@ export function rowToClaimed(row: Row, startedAt: Date): ClaimedRun {
     parentRunId: str(row.parent_run_id),
     triggerType: row.trigger_type as JobTriggerType,
     traceContext: str(row.trace_context),
+    batchId: str(row.batch_id),
   };
 }
 
@@ -145,6 +149,40 @@ export function rowToDefinition(row: Row): JobDefinition {
     concurrencyLimit: num(row.concurrency_limit),
     rateLimit: num(row.rate_limit),
     ratePeriodMs: num(row.rate_period_ms),
+  };
+}
+
+export function rowToBatch(row: Row, callbackRunIds: string[]): JobBatch {
+  return {
+    id: String(row.id),
+    description: str(row.description),
+    state: row.state as JobBatch['state'],
+    total: Number(row.total),
+    pending: Number(row.pending),
+    succeeded: Number(row.succeeded),
+    failed: Number(row.failed),
+    cancelled: Number(row.cancelled),
+    createdAt: date(row.created_at) as Date,
+    finishedAt: date(row.finished_at),
+    callbackRunIds,
+  };
+}
+
+export function rowToSchedule(row: Row): JobSchedule {
+  return {
+    key: row.key as string,
+    jobTypeId: row.job_type_id as string,
+    scheduleType: row.schedule_type as ScheduleType,
+    cronExpression: str(row.cron_expression),
+    intervalMs: num(row.interval_ms),
+    timezone: str(row.timezone),
+    input: parsed(row.input_json),
+    misfirePolicy: row.misfire_policy as 'once' | 'skip',
+    isEnabled: flag(row.is_enabled),
+    nextRunAt: date(row.next_run_at),
+    lastRunAt: date(row.last_run_at),
+    createdAt: date(row.created_at) as Date,
+    updatedAt: date(row.updated_at) as Date,
   };
 }
 

@@ -3,11 +3,12 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
-import type { JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
+import type { JobCheckpoint, JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
 import { JobLogLevel } from '../model/statuses.js';
 import type { AttemptLease, AttemptLogLine, ClaimedRun } from '../storage/job-storage.types.js';
 import type { Clock } from '../util/clock.js';
 import { toJson } from '../util/json.js';
+import { AttemptCheckpoint } from './attempt-checkpoint.js';
 import type { AttemptControl } from './attempt-control.js';
 import { maxAttempts } from './next-attempt.js';
 import { isError, safeText, toError } from './to-error.js';
@@ -25,6 +26,8 @@ export interface AttemptDeps {
   lease: AttemptLease;
   writeLog: (line: AttemptLogLine) => void;
   writeProgress: (lease: AttemptLease, progressJson: string) => Promise<boolean>;
+  readCheckpoint: (runId: string) => Promise<string | null>;
+  writeCheckpoint: (lease: AttemptLease, checkpointJson: string) => Promise<boolean>;
   /** The bound on output and progress, as on input: what one run may store as JSON. */
   maxPayloadBytes: number;
   /** Arms the timeout: a test's fake clock fires it when moved past it. */
@@ -54,6 +57,7 @@ class AttemptContext implements JobContext<unknown> {
   readonly correlationId: string | null;
   readonly parentRunId: string | null;
   private jobLogger: JobLogger | undefined;
+  private attemptCheckpoint: AttemptCheckpoint | undefined;
 
   constructor(
     readonly input: unknown,
@@ -77,6 +81,10 @@ class AttemptContext implements JobContext<unknown> {
 
   get logger(): JobLogger {
     return (this.jobLogger ??= makeLogger(this.job, this.runId, this.attempt, this.deps));
+  }
+
+  get checkpoint(): JobCheckpoint {
+    return (this.attemptCheckpoint ??= new AttemptCheckpoint(this.jobTypeId, this.deps));
   }
 
   async progress(value: JobProgress): Promise<void> {

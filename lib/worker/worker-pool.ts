@@ -305,6 +305,8 @@ export class WorkerPool {
         }
         return stored;
       },
+      readCheckpoint: (runId) => this.storage.readCheckpoint(runId),
+      writeCheckpoint: (held, checkpointJson) => this.storage.writeCheckpoint(held, checkpointJson),
       maxPayloadBytes: this.options.maxPayloadBytes,
       clock: this.clock,
     };
@@ -329,7 +331,9 @@ export class WorkerPool {
     const { run, job, lease, control, scope } = attempt;
     if (outcome.ok) {
       scope?.ended('completed');
-      const completion = { ...lease, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs };
+      const completion = {
+        ...lease, batchId: run.batchId, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs,
+      };
       return this.completer.complete(completion, (held) => {
         this.release(attempt);
         attempt.refilled = true;

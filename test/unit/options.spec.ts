@@ -46,6 +46,7 @@ describe('resolveOptions defaults', () => {
       defaultMaxRetries: 3,
       retryPolicy: { initialDelay: 5_000, multiplier: 2, maxDelay: 3_600_000, jitter: 0.2 },
       retention: 7 * 86_400_000,
+      failedRetention: 30 * 86_400_000,
       logRetention: 7 * 86_400_000,
       cleanupInterval: 600_000,
       cleanupBatchSize: 500,
@@ -96,6 +97,13 @@ describe('resolveOptions defaults', () => {
       retention: 2 * 86_400_000,
       workerId: 'worker-a',
     });
+  });
+
+  it('keeps failed runs 30 days unless set, or as long as retention when that is longer', () => {
+    expect(resolveOptions({ retention: '2d' }).failedRetention).toBe(30 * 86_400_000);
+    expect(resolveOptions({ retention: '60d' }).failedRetention).toBe(60 * 86_400_000);
+    expect(resolveOptions({ failedRetention: '90d' }).failedRetention).toBe(90 * 86_400_000);
+    expect(() => resolveOptions({ failedRetention: 'forever' })).toThrow(/failedRetention/);
   });
 
   it('lets logRetention follow retention unless set', () => {

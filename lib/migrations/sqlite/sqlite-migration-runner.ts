@@ -6,12 +6,14 @@ import { ZapJobsUniqueRuns1764633600000 } from './1764633600000-unique-runs.js';
 import { ZapJobsConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
 import { ZapJobsTraceContext1764720000000 } from './1764720000000-trace-context.js';
 import { ZapJobsEventFeed1764730000000 } from './1764730000000-event-feed.js';
+import { ZapJobsFlows1764740000000 } from './1764740000000-flows.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const SQLITE_MIGRATIONS: Array<new () => MigrationInterface> = [
   ZapJobsInitialSchema1732838400000, ZapJobsUniqueRuns1764633600000, ZapJobsConcurrencyAndRateLimits1764633700000,
   ZapJobsTraceContext1764720000000,
   ZapJobsEventFeed1764730000000,
+  ZapJobsFlows1764740000000,
 ];
 
 /** SQLite's migrations in one BEGIN IMMEDIATE transaction on the DataSource's one connection. */

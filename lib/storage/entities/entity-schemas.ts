@@ -81,6 +81,8 @@ const RUN: Spec[] = [
   ['continueOn', 'continue_on', 'text', true], ['passParentOutput', 'pass_parent_output', 'bool'],
   ['concurrencyKey', 'concurrency_key', 'text', true], ['rateKey', 'rate_key', 'text', true],
   ['uniqueKey', 'unique_key', 'text', true], ['uniqueStates', 'unique_states', 'states', true],
+  ['checkpoint', 'checkpoint_json', 'json', true], ['batchId', 'batch_id', 'uuid', true],
+  ['callbackOfBatch', 'callback_of_batch', 'uuid', true],
 ];
 
 const DEFINITION: Spec[] = [

@@ -48,7 +48,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
     const notMet = $(conditionNotMet(JobRunStatus.Completed));
     parts.push(`done AS (
       UPDATE ${runs} AS r SET status = 'completed', output_json = c.output, completed_at = c.at, duration_ms = c.duration,
-        error_message = NULL, error_details = NULL
+        error_message = NULL, error_details = NULL, checkpoint_json = NULL
       FROM unnest(${ids}::uuid[], ${outputs}::jsonb[], ${ats}::timestamptz[], ${durations}::bigint[], ${workers}::text[],
           ${attempts}::int[])
         AS c(id, output, at, duration, worker, attempt)
@@ -99,7 +99,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
       FROM locked WHERE r.id = locked.id
       RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
         r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
-        r.trace_context, locked.qi)`);
+        r.trace_context, r.batch_id, locked.qi)`);
   }
   const events = input.events && input.events.payloads.length > 0 ? input.events : undefined;
   if (events) parts.push(`published AS (SELECT pg_notify(${$(events.channel)}, p) FROM unnest(${$(events.payloads)}::text[]) AS p)`);
@@ -109,18 +109,18 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
     selects.push(`SELECT 'done' AS kind, id, NULL::text AS job_type_id, NULL::text AS queue, NULL::int AS priority,
         NULL::text AS input_json, NULL::int AS attempt_number, NULL::int AS max_retries, NULL::timestamptz AS scheduled_at,
         NULL::timestamptz AS created_at, NULL::timestamptz AS started_at, NULL::text AS correlation_id,
-        NULL::uuid AS parent_run_id, NULL::text AS trigger_type, NULL::text AS trace_context, NULL::int AS qi
+        NULL::uuid AS parent_run_id, NULL::text AS trigger_type, NULL::text AS trace_context, NULL::uuid AS batch_id, NULL::int AS qi
       FROM done WHERE (SELECT count(*) FROM touched) >= 0 AND (SELECT count(*) FROM woken) >= 0`);
-    selects.push(`SELECT 'cancelled', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    selects.push(`SELECT 'cancelled', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM children WHERE status = 'cancelled'`);
   }
   if (claim) {
     selects.push(`SELECT 'claimed', id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
-        created_at, started_at, correlation_id, parent_run_id, trigger_type, trace_context, qi FROM claimed`);
+        created_at, started_at, correlation_id, parent_run_id, trigger_type, trace_context, batch_id, qi FROM claimed`);
   }
   if (events) {
     // An aggregate in FROM reads every row of published, so every NOTIFY is sent, whatever else the statement finds.
-    selects.push(`SELECT 'published', NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+    selects.push(`SELECT 'published', NULL::uuid, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM (SELECT count(*) AS n FROM published) AS x WHERE x.n < 0`);
   }
   if (selects.length === 0) return { sql: 'SELECT NULL::text AS kind WHERE false', params };

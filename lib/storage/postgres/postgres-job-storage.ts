@@ -15,6 +15,7 @@ import { postgresDialect } from './postgres-dialect.js';
 import { PostgresAppTransactions } from './postgres-app-transaction.js';
 import { PostgresExecutor } from './postgres-executor.js';
 import { hotPathQuery, UNCLAIMABLE } from './postgres-hot-path.js';
+import { completeBatchChildren } from '../sql/batches.js';
 import { PostgresListener } from './postgres-listener.js';
 
 export interface PostgresStorageOptions extends SqlStorageOptions {
@@ -171,8 +172,14 @@ export class PostgresJobStorage extends SqlEngineStorage {
     return (await this.hotPath([], request)).claimed;
   }
 
-  completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
-    return this.hotPath(completions, next);
+  async completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
+    if (!completions.some((c) => c.batchId != null)) return this.hotPath(completions, next);
+    // Children of batches also move their batch's counters: they go first, in a transaction of
+    // their own, so that a failure there leaves the whole group to be sent again, nothing claimed.
+    const batched = completions.filter((c) => c.batchId != null);
+    const inBatches = await this.pg.transaction(() => completeBatchChildren(this, batched, this.clock.now()));
+    const result = await this.hotPath(completions.filter((c) => c.batchId == null), next);
+    return { ...result, completed: [...inBatches, ...result.completed] };
   }
 
   /**
@@ -260,19 +267,20 @@ export class PostgresJobStorage extends SqlEngineStorage {
     FROM picked WHERE r.id = picked.id AND r.status = 'pending'
     RETURNING r.id, r.job_type_id, r.queue, r.priority, r.input_json::text AS input_json, r.attempt_number,
       r.max_retries, r.scheduled_at, r.created_at, r.started_at, r.correlation_id, r.parent_run_id, r.trigger_type,
-      r.trace_context`;
+      r.trace_context, r.batch_id`;
 
-  async cleanupOldRuns(retentionMs: number, batchSize = 500, onProgress?: CleanupProgress): Promise<number> {
+  async cleanupOldRuns(retentionMs: number, batchSize = 500, failedRetentionMs = retentionMs, onProgress?: CleanupProgress): Promise<number> {
     const cutoff = new Date(this.clock.now() - retentionMs);
+    const failedCutoff = new Date(this.clock.now() - failedRetentionMs);
     let total = 0;
     for (;;) {
       // Logs go with their runs (ON DELETE CASCADE); each batch is its own short transaction.
       const { changes } = await this.pg.write(
         `DELETE FROM ${this.t.runs} WHERE id IN (
            SELECT id FROM ${this.t.runs}
-            WHERE status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < ?
+            WHERE status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < CASE WHEN status = 'failed' THEN ?::timestamptz ELSE ?::timestamptz END
             ORDER BY completed_at LIMIT ?)`,
-        [cutoff, batchSize],
+        [failedCutoff, cutoff, batchSize],
       );
       total += changes;
       if (changes > 0) onProgress?.(total);

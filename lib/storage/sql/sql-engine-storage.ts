@@ -1,4 +1,4 @@
-import type { JobDefinition } from '../../model/job-run.js';
+import type { JobDefinition, JobSchedule } from '../../model/job-run.js';
 import { ACTIVE_STATUSES, FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
@@ -7,7 +7,8 @@ import type { AppTransaction } from '../app-transaction.js';
 import type {
   AttemptLease, AttemptLogLine, CleanableCounts, NewJobRun, QueueOverview, QueueStats, RunFailure, ScheduleTickClaim,
 } from '../job-storage.types.js';
-import { rowToDefinition, rowTime } from '../rows.js';
+import { rowToDefinition, rowToSchedule, rowTime } from '../rows.js';
+import { scheduleColumns } from './named-schedules.js';
 import type { Row, TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
 import { storableText } from './storable-text.js';
@@ -100,6 +101,20 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
     return changes === 1;
   }
 
+  async readCheckpoint(runId: string): Promise<string | null> {
+    if (!this.d.isRunId(runId)) return null;
+    const [row] = await this.exec.read(`SELECT ${this.d.jsonText('checkpoint_json')} FROM ${this.t.runs} WHERE id = ?`, [runId]);
+    return row?.checkpoint_json == null ? null : String(row.checkpoint_json);
+  }
+
+  async writeCheckpoint(lease: AttemptLease, checkpointJson: string): Promise<boolean> {
+    if (!this.d.isRunId(lease.runId)) return false;
+    const { changes } = await this.exec.write(`UPDATE ${this.t.runs} SET checkpoint_json = ${this.d.param('json')} WHERE ${LEASE_HELD}`, [
+      checkpointJson, ...leaseParams(lease),
+    ]);
+    return changes === 1;
+  }
+
   async recoverStaleRuns(staleAfterMs: number, defaultMaxRetries: number): Promise<number> {
     return this.exec.transaction(() => tx.recoverStaleRuns(this, staleAfterMs, defaultMaxRetries, this.clock.now()));
   }
@@ -131,11 +146,12 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
     return [...byQueue.values()];
   }
 
-  async countCleanable(retentionMs: number, logRetentionMs: number): Promise<CleanableCounts> {
+  async countCleanable(retentionMs: number, logRetentionMs: number, failedRetentionMs = retentionMs): Promise<CleanableCounts> {
     const now = this.clock.now();
     const [runs] = await this.exec.read(
-      `SELECT COUNT(*) AS n FROM ${this.t.runs} WHERE status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < ?`,
-      [this.d.time(now - retentionMs)],
+      `SELECT COUNT(*) AS n FROM ${this.t.runs} WHERE status IN (${sqlList(FINISHED_STATUSES)})
+          AND completed_at < CASE WHEN status = 'failed' THEN ${this.d.param('time')} ELSE ${this.d.param('time')} END`,
+      [this.d.time(now - failedRetentionMs), this.d.time(now - retentionMs)],
     );
     const [logs] = await this.exec.read(`SELECT COUNT(*) AS n FROM ${this.t.logs} WHERE timestamp < ?`, [this.d.time(now - logRetentionMs)]);
     return { runs: Number(runs.n), logs: Number(logs.n) };
@@ -151,6 +167,29 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
       [this.d.time(now.getTime())],
     );
     return found.map(rowToDefinition);
+  }
+
+  async getDueNamedSchedules(now: Date): Promise<JobSchedule[]> {
+    const found = await this.exec.read(
+      `SELECT ${scheduleColumns(this)} FROM ${this.t.schedules}
+        WHERE is_enabled = ${this.d.literal(true)} AND next_run_at IS NOT NULL AND next_run_at <= ?
+          AND job_type_id IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = ${this.d.literal(true)})
+        ORDER BY next_run_at`,
+      [this.d.time(now.getTime())],
+    );
+    return found.map(rowToSchedule);
+  }
+
+  async earliestScheduleTick(): Promise<Date | null> {
+    const on = this.d.literal(true);
+    const [row] = await this.exec.read(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(next_run_at) AS t FROM ${this.t.definitions} WHERE schedule_type <> 'none' AND is_enabled = ${on}
+         UNION ALL
+         SELECT MIN(next_run_at) FROM ${this.t.schedules} WHERE is_enabled = ${on}) AS ticks`,
+    );
+    const t = row?.t;
+    return t == null ? null : t instanceof Date ? t : new Date(Number(t));
   }
 
   async claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean> {

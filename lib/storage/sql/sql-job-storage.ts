@@ -2,16 +2,19 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError, UnknownJobError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model/job-run.js';
+import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../../model/job-run.js';
 import { JobRunStatus, ScheduleType } from '../../model/statuses.js';
 import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput, JobRunUpdate, NewJobLog, NewJobRun,
-  RunCompletion, RunListFilter, ScheduleUpdate,
+  AttemptLease, BatchCreated, BulkOptions, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput,
+  JobRunUpdate, JobScheduleInput, NewBatch, NewJobLog, NewJobRun, RunBulkFilter, RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
-import { rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, selectLists } from '../rows.js';
+import { rowToBatch, rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, rowToSchedule, selectLists } from '../rows.js';
+import { scheduleColumns, upsertSchedule } from './named-schedules.js';
+import * as batches from './batches.js';
+import { uuidv7 } from '../../util/uuidv7.js';
 import { jobTypeOf, runDefaults, runRow, type RunDefaults } from '../run-row.js';
 import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
 import { insertWithUnique, uniqueOf } from './unique-insert.js';
@@ -21,6 +24,8 @@ import type { Dialect } from './dialect.js';
 import type { SqlExecutor, Statement, TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
 import * as tx from './transitions.js';
+import * as bulk from './bulk-runs.js';
+import { bulkWhere, checkBatchSize } from './bulk-runs.js';
 import type { SqlContext, Tables } from './transitions.js';
 
 export interface SqlStorageOptions {
@@ -97,7 +102,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   protected abstract insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number>;
   abstract override claim(request: ClaimRequest): Promise<ClaimedRun[]>;
   abstract override completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult>;
-  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number, onProgress?: CleanupProgress): Promise<number>;
+  abstract override cleanupOldRuns(retentionMs: number, batchSize?: number, failedRetentionMs?: number, onProgress?: CleanupProgress): Promise<number>;
 
   /** Wakes other processes' workers for these queues when the transaction commits; none by default. */
   // eslint-disable-next-line require-yield
@@ -269,6 +274,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
         kind === 'time' ? (value === null ? null : this.d.time((value as Date).getTime())) : kind === 'text' ? storableText(value as string) : value,
       );
     }
+    // As the engine's completion does: a completed run keeps no checkpoint.
+    if (update.status === JobRunStatus.Completed) sets.push('checkpoint_json = NULL');
     const changes = sets.length
       ? (await this.exec.write(`UPDATE ${this.t.runs} SET ${sets.join(', ')} WHERE id = ?`, [...params, runId])).changes
       : (await this.exec.read(`SELECT 1 FROM ${this.t.runs} WHERE id = ?`, [runId])).length;
@@ -293,6 +300,10 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     if (filter.parentRunId !== undefined) {
       if (!this.d.isRunId(filter.parentRunId)) return [];
       add('parent_run_id = ?', filter.parentRunId);
+    }
+    if (filter.batchId !== undefined) {
+      if (!this.d.isRunId(filter.batchId)) return [];
+      add('batch_id = ?', filter.batchId);
     }
     if (filter.status !== undefined) {
       const list = this.d.inList('status', Array.isArray(filter.status) ? filter.status : [filter.status], 'text');
@@ -323,6 +334,108 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   async cancelRun(runId: string, reason = 'cancelled'): Promise<JobRunStatus | null> {
     if (!this.d.isRunId(runId)) throw new RunNotFoundError(runId);
     return this.exec.transaction(() => tx.cancelRun(this, runId, reason, this.clock.now()));
+  }
+
+  async createBatch(batch: NewBatch): Promise<BatchCreated> {
+    if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.children) || batch.children.length === 0) {
+      throw new InvalidPayloadError(messages.emptyBatch());
+    }
+    if (batch.children.some((run) => run?.unique !== undefined)) throw new InvalidPayloadError(messages.uniqueInBatch());
+    const children = await this.prepareRuns(batch.children);
+    const callbacks = await this.prepareRuns(batch.callbacks);
+    const id = uuidv7(this.clock.now());
+    const description = batch.description ?? null;
+    if (description !== null && typeof description !== 'string') throw new InvalidPayloadError(`description: expected a string, got ${typeof description}`);
+    await this.exec.transaction(() => batches.createBatch(this, { id, description, children, callbacks }, this.clock.now()));
+    return { batchId: id, runIds: children.map((row) => row[0] as string), callbackRunIds: callbacks.map((row) => row[0] as string) };
+  }
+
+  async addToBatch(batchId: string, children: NewJobRun[]): Promise<string[]> {
+    if (!this.d.isRunId(batchId)) throw new InvalidRunStateError(`Batch '${batchId}' does not exist.`);
+    if (!Array.isArray(children) || children.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
+    if (children.some((run) => run?.unique !== undefined)) throw new InvalidPayloadError(messages.uniqueInBatch());
+    const rows = await this.prepareRuns(children);
+    await this.exec.transaction(() => batches.addToBatch(this, batchId, rows));
+    return rows.map((row) => row[0] as string);
+  }
+
+  async cancelBatch(batchId: string): Promise<number> {
+    if (!this.d.isRunId(batchId)) throw new InvalidRunStateError(`Batch '${batchId}' does not exist.`);
+    return this.exec.transaction(() => batches.cancelBatch(this, batchId, this.clock.now()));
+  }
+
+  async getBatch(batchId: string): Promise<JobBatch | null> {
+    if (!this.d.isRunId(batchId)) return null;
+    const [row] = await this.exec.read(
+      `SELECT id, description, state, total, pending, succeeded, failed, cancelled, created_at, finished_at FROM ${this.t.batches} WHERE id = ?`,
+      [batchId],
+    );
+    if (!row) return null;
+    const callbacks = await this.exec.read(`SELECT id FROM ${this.t.runs} WHERE callback_of_batch = ? ORDER BY id`, [batchId]);
+    return rowToBatch(row, callbacks.map((r) => String(r.id)));
+  }
+
+  async upsertSchedule(schedule: JobScheduleInput): Promise<JobSchedule> {
+    const row = await this.exec.transaction(() => upsertSchedule(this, schedule, this.clock.now()));
+    return rowToSchedule(row);
+  }
+
+  async removeSchedule(jobTypeId: string, key: string): Promise<boolean> {
+    const { changes } = await this.exec.write(`DELETE FROM ${this.t.schedules} WHERE job_type_id = ? AND key = ?`, [jobTypeId, key]);
+    return changes > 0;
+  }
+
+  async listSchedules(jobTypeId?: string): Promise<JobSchedule[]> {
+    const found = await this.exec.read(
+      `SELECT ${scheduleColumns(this)} FROM ${this.t.schedules} ${jobTypeId === undefined ? '' : 'WHERE job_type_id = ?'} ORDER BY key`,
+      jobTypeId === undefined ? [] : [jobTypeId],
+    );
+    return found.map(rowToSchedule);
+  }
+
+  async retryMany(filter: RunBulkFilter, { batchSize = 500 }: BulkOptions = {}): Promise<number> {
+    const where = bulkWhere(this.d, filter, 'retryMany');
+    const limit = checkBatchSize(batchSize, 'retryMany');
+    let total = 0;
+    for (let cursor: string | null = null; ; ) {
+      const at = this.clock.now();
+      let ids: string[] = [];
+      try {
+        total += await this.exec.transaction(function* (this: SqlJobStorage) {
+          ids = yield* bulk.nextBatch(this, where, cursor, limit);
+          return ids.length ? yield* bulk.requeueRuns(this, ids, where, at) : 0;
+        }.bind(this));
+      } catch (error) {
+        if (!this.d.isUniqueViolation(error) || ids.length === 0) throw error;
+        // A unique run whose key another run took meanwhile refused the batch: the rest go one by one.
+        for (const id of ids) {
+          total += await this.exec.transaction(() => bulk.requeueRuns(this, [id], where, at)).catch((one: unknown) => {
+            if (this.d.isUniqueViolation(one)) return 0;
+            throw one;
+          });
+        }
+      }
+      if (ids.length < limit) return total;
+      cursor = ids[ids.length - 1];
+      await nextTurn();
+    }
+  }
+
+  async cancelMany(filter: RunBulkFilter, { batchSize = 500, reason = 'cancelled by request' }: BulkOptions & { reason?: string } = {}): Promise<number> {
+    const where = bulkWhere(this.d, filter, 'cancelMany');
+    const limit = checkBatchSize(batchSize, 'cancelMany');
+    let total = 0;
+    for (let cursor: string | null = null; ; ) {
+      const at = this.clock.now();
+      const { ids, changed } = await this.exec.transaction(function* (this: SqlJobStorage) {
+        const ids = yield* bulk.nextBatch(this, where, cursor, limit);
+        return { ids, changed: ids.length ? yield* bulk.cancelRuns(this, ids, where, reason, at) : 0 };
+      }.bind(this));
+      total += changed;
+      if (ids.length < limit) return total;
+      cursor = ids[ids.length - 1];
+      await nextTurn();
+    }
   }
 
   async requeueRun(runId: string, scheduledAt?: Date): Promise<void> {

@@ -7,6 +7,7 @@ import type { AttemptLease, RunFailure, ScheduleTickClaim } from '../job-storage
 import type { Dialect } from './dialect.js';
 import { rows, sql, type Row, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
+import { countFinished, countRequeued } from './batches.js';
 
 /**
  * The state changes that take more than one statement, each a transaction body written once for
@@ -19,6 +20,8 @@ export interface Tables {
   heartbeats: string;
   /** SQLite's change feed of events across processes (PostgreSQL sends them by NOTIFY instead). */
   events?: string;
+  schedules: string;
+  batches: string;
 }
 
 export interface SqlContext {
@@ -79,6 +82,8 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
 export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatus, at: number): TxBody<void> {
   if (finished.length === 0) return;
   yield* resolveChildren(c, finished.map((row) => String(row.id)), status, at);
+  // Only children of batches pay for their batch's counters.
+  if (finished.some((row) => row.batch_id != null)) yield* countFinished(c, finished, status, at);
   for (const jobTypeId of new Set(finished.map((row) => row.job_type_id as string))) {
     const text = c.text('touchDefinition', () => `UPDATE ${c.t.definitions} SET last_run_at = ?, last_run_status = ? WHERE job_type_id = ?`);
     yield* sql(text, [c.d.time(at), status, jobTypeId]);
@@ -86,7 +91,7 @@ export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatu
 }
 
 export function* cancelRun(c: SqlContext, runId: string, reason: string, at: number): TxBody<JobRunStatus | null> {
-  const [row] = yield* rows(`SELECT status FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
+  const [row] = yield* rows(`SELECT status, batch_id FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
   if (!row) throw new RunNotFoundError(runId);
   const status = row.status as JobRunStatus;
   if (!CANCELLABLE_STATUSES.includes(status)) return null;
@@ -94,15 +99,17 @@ export function* cancelRun(c: SqlContext, runId: string, reason: string, at: num
     c.d.time(at), storableText(reason), runId,
   ]);
   yield* resolveChildren(c, [runId], JobRunStatus.Cancelled, at);
+  if (row.batch_id != null) yield* countFinished(c, [{ id: runId, batch_id: row.batch_id }], JobRunStatus.Cancelled, at);
   return status;
 }
 
 export function* requeueRun(c: SqlContext, runId: string, scheduledAt: number): TxBody<void> {
-  const [row] = yield* rows(`SELECT status, queue FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
+  const [row] = yield* rows(`SELECT status, queue, batch_id FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
   if (!row) throw new RunNotFoundError(runId);
   if (!REQUEUEABLE_STATUSES.includes(row.status as JobRunStatus)) {
     throw new InvalidRunStateError(`Run '${runId}' is ${row.status as string}: only failed or cancelled runs can be retried.`);
   }
+  if (row.batch_id != null) yield* countRequeued(c, [row]);
   // A new round of attempts: the count restarts so that maxRetries applies again.
   yield* sql(
     `UPDATE ${c.t.runs} SET status = 'pending', scheduled_at = ?, completed_at = NULL, next_retry_at = NULL,
@@ -127,7 +134,7 @@ export function* resolveContinuations(c: SqlContext, parentRunId: string, at: nu
 export function* failForGood(c: SqlContext, failure: RunFailure): TxBody<boolean> {
   const at = failure.completedAt.getTime();
   const text = c.text('failForGood', () => `UPDATE ${c.t.runs} SET status = 'failed', completed_at = ?, error_message = ?, error_details = ?,
-      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id`);
+      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id, batch_id`);
   const finished = yield* rows(
     text,
     [c.d.time(at), storableText(failure.errorMessage), storableText(failure.errorDetails), failure.durationMs, ...leaseParams(failure)],
@@ -177,7 +184,7 @@ export function* recoverRuns(
        error_message = ${reason},
        scheduled_at = ?
      WHERE id IN (SELECT r.id FROM ${t.runs} AS r WHERE r.status = 'running' AND ${where.sql} ${d.skipLocked})
-     RETURNING id, status, job_type_id, queue`,
+     RETURNING id, status, job_type_id, queue, batch_id`,
     [defaultMaxRetries, defaultMaxRetries, d.time(now), d.time(now), ...where.params],
   );
   yield* afterFinish(c, recovered.filter((row) => row.status === JobRunStatus.Failed), JobRunStatus.Failed, now);
@@ -231,16 +238,21 @@ export function recoverWorkerRuns(c: SqlContext, workerId: string, defaultMaxRet
   return recoverRuns(c, { sql: 'r.worker_id = ?', params: [workerId] }, reason, defaultMaxRetries, now);
 }
 
-/** Claims a schedule's tick by compare-and-set on next_run_at, and inserts its run if it won. */
+/**
+ * Claims a schedule's tick by compare-and-set on next_run_at, and inserts its run if it won: the
+ * definition's own schedule, or the named schedule `claim.key` (of that job) in the schedules table.
+ */
 export function* claimScheduleTick(c: SqlContext, claim: ScheduleTickClaim, run: unknown[] | null): TxBody<boolean> {
   const { t, d } = c;
+  const named = claim.key !== undefined;
   const { changes } = yield* sql(
-    `UPDATE ${t.definitions} SET next_run_at = ${d.param('time')}, last_run_at = COALESCE(${d.param('time')}, last_run_at)
-      WHERE job_type_id = ? AND next_run_at IS NOT DISTINCT FROM ${d.param('time')}`,
+    `UPDATE ${named ? t.schedules : t.definitions} SET next_run_at = ${d.param('time')}, last_run_at = COALESCE(${d.param('time')}, last_run_at)
+      WHERE job_type_id = ?${named ? ' AND key = ?' : ''} AND next_run_at IS NOT DISTINCT FROM ${d.param('time')}`,
     [
       claim.nextRunAt ? d.time(claim.nextRunAt.getTime()) : null,
       run ? d.time(claim.firedAt.getTime()) : null,
       claim.jobTypeId,
+      ...(named ? [claim.key] : []),
       claim.expectedNextRunAt ? d.time(claim.expectedNextRunAt.getTime()) : null,
     ],
   );

@@ -12,7 +12,10 @@ export const sqliteBackend: StorageBackend = {
     const db = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3.Database }).databaseConnection;
     const p = options.tablePrefix;
     return new SqliteJobStorage(db, {
-      tables: { definitions: `"${p}definitions"`, runs: `"${p}runs"`, logs: `"${p}logs"`, heartbeats: `"${p}heartbeats"`, events: `"${p}events"` },
+      tables: {
+        definitions: `"${p}definitions"`, runs: `"${p}runs"`, logs: `"${p}logs"`, heartbeats: `"${p}heartbeats"`, events: `"${p}events"`,
+        schedules: `"${p}schedules"`, batches: `"${p}batches"`,
+      },
       clock,
       maxPayloadBytes: options.maxPayloadBytes,
     });

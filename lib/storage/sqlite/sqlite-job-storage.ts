@@ -12,6 +12,7 @@ import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
+import { completeBatchChildren } from '../sql/batches.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { SqliteCommitWatcher } from './sqlite-commit-watcher.js';
 import { sqliteDialect } from './sqlite-dialect.js';
@@ -19,7 +20,7 @@ import { SqliteEventFeed } from './sqlite-event-feed.js';
 import { SqliteExecutor } from './sqlite-executor.js';
 
 const CLAIM_RETURNING = `id, job_type_id, queue, priority, input_json, attempt_number, max_retries, scheduled_at,
-                  created_at, correlation_id, parent_run_id, trigger_type, trace_context`;
+                  created_at, correlation_id, parent_run_id, trigger_type, trace_context, batch_id`;
 
 /**
  * JobStorage on SQLite: the shared SQL storage, plus what SQLite earns of its own. The hot path
@@ -68,7 +69,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
     SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ${this.t.runs} WHERE ${LEASE_HELD})`;
 
   private readonly completeText = `UPDATE ${this.t.runs} SET status = 'completed', output_json = ?, completed_at = ?, duration_ms = ?,
-      error_message = NULL, error_details = NULL
+      error_message = NULL, error_details = NULL, checkpoint_json = NULL
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
     RETURNING id, job_type_id`;
 
@@ -207,8 +208,12 @@ export class SqliteJobStorage extends SqlEngineStorage {
    * UPDATE ... FROM json_each for the group), all in the caller's transaction. Only attempts whose
    * lease is still held change anything: a run cancelled or recovered meanwhile stays as it is.
    */
-  private completeSync(completions: RunCompletion[]): string[] {
-    if (completions.length === 0) return [];
+  private completeSync(all: RunCompletion[]): string[] {
+    if (all.length === 0) return [];
+    // Children of batches also move their batch's counters: only they take the longer way.
+    const batched = all.filter((c) => c.batchId != null);
+    const completions = batched.length ? all.filter((c) => c.batchId == null) : all;
+    const inBatches = batched.length ? this.sqlite.bodySync(completeBatchChildren(this, batched, this.clock.now())) : [];
     const complete = this.sqlite.prepare(this.completeText);
     const finished: Row[] = [];
     for (const c of completions) {
@@ -216,7 +221,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
       if (row) finished.push(row);
     }
     this.sqlite.bodySync(this.afterFinish(finished, JobRunStatus.Completed, this.clock.now()));
-    return finished.map((row) => row.id as string);
+    return [...inBatches, ...finished.map((row) => row.id as string)];
   }
 
   /**
@@ -227,19 +232,23 @@ export class SqliteJobStorage extends SqlEngineStorage {
    * run was created after the cutoff: every later run is newer still. No index is needed, so
    * completions pay nothing for the cleanup.
    */
-  async cleanupOldRuns(retentionMs: number, batchSize = 500, onProgress?: CleanupProgress): Promise<number> {
+  async cleanupOldRuns(retentionMs: number, batchSize = 500, failedRetentionMs = retentionMs, onProgress?: CleanupProgress): Promise<number> {
+    const failedCutoff = this.clock.now() - failedRetentionMs;
+    // The walk stops at runs newer than the later cutoff: none past it is old enough under either retention.
     const cutoff = this.clock.now() - retentionMs;
+    const walkCutoff = Math.max(cutoff, failedCutoff);
     const window = Math.max(batchSize, 10_000);
     const victims = this.sqlite.prepare(
       `SELECT rowid AS r FROM ${this.t.runs}
-        WHERE rowid > ? AND rowid <= ? AND status IN (${sqlList(FINISHED_STATUSES)}) AND completed_at < ?`,
+        WHERE rowid > ? AND rowid <= ? AND status IN (${sqlList(FINISHED_STATUSES)})
+          AND completed_at < CASE WHEN status = 'failed' THEN ? ELSE ? END`,
     );
     const newest = this.sqlite.prepare(`SELECT created_at FROM ${this.t.runs} WHERE rowid > ? AND rowid <= ? ORDER BY rowid DESC LIMIT 1`);
     const remove = this.sqlite.prepare(`DELETE FROM ${this.t.runs} WHERE rowid IN (SELECT value FROM json_each(?))`);
     const last = (this.sqlite.prepare(`SELECT MAX(rowid) AS r FROM ${this.t.runs}`).get() as Row).r as number | null;
     let total = 0;
     for (let from = 0; last !== null && from < last; from += window) {
-      const rowids = (victims.all(from, from + window, cutoff) as Row[]).map((row) => row.r as number);
+      const rowids = (victims.all(from, from + window, failedCutoff, cutoff) as Row[]).map((row) => row.r as number);
       for (let i = 0; i < rowids.length; i += batchSize) {
         const chunk = JSON.stringify(rowids.slice(i, i + batchSize));
         if (!this.sqlite.appLaneClear()) await this.sqlite.waitForApp();
@@ -248,7 +257,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
         await nextTurn();
       }
       const edge = newest.get(from, from + window) as Row | undefined;
-      if (edge && (edge.created_at as number) >= cutoff) break;
+      if (edge && (edge.created_at as number) >= walkCutoff) break;
     }
     return total;
   }

@@ -61,7 +61,7 @@ export function describeCleanup(ctx: ContractContext): void {
 
       expect(await storage.countCleanable(7 * DAY, 7 * DAY)).toEqual({ runs: 1234, logs: 0 });
       const progress: number[] = [];
-      expect(await storage.cleanupOldRuns(7 * DAY, 100, (removed) => progress.push(removed))).toBe(1234);
+      expect(await storage.cleanupOldRuns(7 * DAY, 100, undefined, (removed) => progress.push(removed))).toBe(1234);
       // A running total after each batch, ending at the count returned.
       expect(progress.length).toBeGreaterThanOrEqual(13);
       expect(progress).toEqual([...progress].sort((x, y) => x - y));

@@ -19,6 +19,7 @@ import { describeLimits } from './limits.js';
 import { describeUnique } from './unique.js';
 import { describeHealthReads } from './health-reads.js';
 import { describeTraceContext } from './trace-context.js';
+import { describeDeadLetter } from './dead-letter.js';
 
 export type { StorageFactory, StorageFactoryOptions, StorageHarness, StorageTraits } from './harness.js';
 
@@ -82,5 +83,6 @@ export function describeStorageContract(name: string, factory: StorageFactory, t
     describeUnique(ctx);
     describeHealthReads(ctx);
     describeTraceContext(ctx);
+    describeDeadLetter(ctx);
   });
 }
