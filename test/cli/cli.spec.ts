@@ -231,29 +231,33 @@ describeEachBackend('zapjobs command line', (backend) => {
     expect(table.stdout).toMatch(/cli\.report\s+low\s+0\s+cron 0 \* \* \* \*/);
   });
 
-  it('cleanup deletes finished runs past the retention (with their logs), keeps the rest; --dry-run only counts', async () => {
+  it('cleanup deletes finished runs past the retention (with their logs), failed ones past --failed-retention, keeps the rest; --dry-run only counts', async () => {
     const storage = await seeded();
-    const old = [
-      await seedRun(storage, 'cli.email', JobRunStatus.Completed, { completedAt: new Date(Date.now() - 10 * DAY) }),
-      await seedRun(storage, 'cli.email', JobRunStatus.Failed, { completedAt: new Date(Date.now() - 9 * DAY) }),
-    ];
-    await storage.addLog({ runId: old[0], level: JobLogLevel.Info, message: 'old line' });
+    const oldCompleted = await seedRun(storage, 'cli.email', JobRunStatus.Completed, { completedAt: new Date(Date.now() - 10 * DAY) });
+    const oldFailed = await seedRun(storage, 'cli.email', JobRunStatus.Failed, { completedAt: new Date(Date.now() - 9 * DAY) });
+    await storage.addLog({ runId: oldCompleted, level: JobLogLevel.Info, message: 'old line' });
     const recent = await seedRun(storage, 'cli.email', JobRunStatus.Completed);
     const pending = await seedRun(storage, 'cli.email', JobRunStatus.Pending);
 
     if (backend.name === 'sqlite') {
+      // Failed runs are kept 30 days by default (the dead letter): only the completed one is due.
       const dry = await runBin(['cleanup', '--retention', '7d', '--dry-run', '--json', ...conn]);
-      expect(json<{ runs: number }>(dry.stdout)).toMatchObject({ dryRun: true, runs: 2 });
-      expect(await storage.getRun(old[0])).not.toBeNull();
+      expect(json<{ runs: number }>(dry.stdout)).toMatchObject({ dryRun: true, runs: 1 });
+      expect(await storage.getRun(oldCompleted)).not.toBeNull();
     }
 
     const done = await runBin(['cleanup', '--retention', '7d', '--batch-size', '1', ...conn]);
     expect(done.code).toBe(0);
-    expect(done.stdout).toMatch(/Deleted 2 finished run\(s\)/);
+    expect(done.stdout).toMatch(/Deleted 1 finished run\(s\)/);
     // Not a TTY: no progress bar.
     expect(done.stderr).toBe('');
-    for (const id of old) expect(await storage.getRun(id)).toBeNull();
-    expect(await storage.getLogs(old[0])).toEqual([]);
+    expect(await storage.getRun(oldCompleted)).toBeNull();
+    expect(await storage.getLogs(oldCompleted)).toEqual([]);
+    expect(await storage.getRun(oldFailed)).not.toBeNull();
+
+    const failed = await runBin(['cleanup', '--retention', '7d', '--failed-retention', '8d', ...conn]);
+    expect(failed.stdout).toMatch(/Deleted 1 finished run\(s\)/);
+    expect(await storage.getRun(oldFailed)).toBeNull();
     expect(await storage.getRun(recent)).not.toBeNull();
     expect(await storage.getRun(pending)).not.toBeNull();
   });
