@@ -14,7 +14,7 @@
 
 /** Every contender, in the order of the report's rows. */
 export const CONTENDER_KEYS = [
-  'zapjobs', 'zapjobs@baseline', 'zapjobs-pg', 'zapjobs-pg@baseline', 'raw-1', 'raw-100', 'plainjob', 'liteque', 'bullmq', 'graphile-worker',
+  'zapjobs', 'zapjobs@baseline', 'zapjobs-pg', 'zapjobs-pg@baseline', 'raw-1', 'raw-100', 'raw-min-100', 'plainjob', 'liteque', 'bullmq', 'graphile-worker',
   'graphile-worker-batched',
 ];
 
@@ -63,6 +63,8 @@ export async function loadContender(key) {
     case 'graphile-worker-batched':
       return (await import('./graphile-worker.mjs')).graphileWorker('batched');
     default: {
+      const minimal = /^raw-min-(\d+)$/.exec(key)?.[1];
+      if (minimal) return (await import('./raw-minimal.mjs')).rawMinimal(Number(minimal));
       const batch = /^raw-(\d+)$/.exec(key)?.[1];
       if (!batch) throw new Error(`unknown contender ${key}`);
       return (await import('./raw-sqlite.mjs')).rawSqlite(Number(batch));
