@@ -3,8 +3,10 @@ import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import type { JobDefinition, JobSchedule } from '../model/job-run.js';
 import { JobTriggerType, ScheduleType } from '../model/statuses.js';
 import { EngineStorage } from '../storage/engine-storage.js';
+import { ZapJobsEvents } from '../events/zapjobs-events.js';
 import { Clock } from '../util/clock.js';
 import { Loop } from '../util/loop.js';
+import { uuidv7 } from '../util/uuidv7.js';
 import { ZAPJOBS_OPTIONS } from '../zapjobs.constants.js';
 import { nextTick, type ScheduleSpec } from './next-tick.js';
 
@@ -31,6 +33,7 @@ export class RecurringScheduler {
     private readonly storage: EngineStorage,
     private readonly clock: Clock,
     @Inject(ZAPJOBS_OPTIONS) private readonly options: ResolvedZapJobsOptions,
+    private readonly events: ZapJobsEvents,
   ) {
     this.loop = new Loop('Scheduler tick', () => this.delay(), () => this.tick(), this.logger);
   }
@@ -83,6 +86,8 @@ export class RecurringScheduler {
     const spec = specOf(schedule);
     const due = schedule.nextRunAt as Date;
     const run = this.runsLate(due, now, schedule.misfirePolicy);
+    // The run's id is chosen here, so that the 'enqueued' event can name it.
+    const id = uuidv7(now.getTime());
     const won = await this.storage.claimScheduleTick({
       jobTypeId: schedule.jobTypeId,
       key: schedule.key,
@@ -90,9 +95,10 @@ export class RecurringScheduler {
       nextRunAt: this.following(spec, due, now),
       firedAt: now,
       run: run
-        ? { jobTypeId: schedule.jobTypeId, input: schedule.input ?? undefined, triggerType: JobTriggerType.Scheduled, scheduledAt: due }
+        ? { id, jobTypeId: schedule.jobTypeId, input: schedule.input ?? undefined, triggerType: JobTriggerType.Scheduled, scheduledAt: due }
         : null,
     });
+    if (won && run) this.events.emit('enqueued', { runId: id, jobTypeId: schedule.jobTypeId });
     return won && run;
   }
 
@@ -102,6 +108,7 @@ export class RecurringScheduler {
     const next = this.following(spec, due, now);
     let run = this.runsLate(due, now, definition.misfirePolicy);
     if (run && definition.preventOverlap && (await this.storage.hasActiveRun(definition.jobTypeId))) run = false;
+    const id = uuidv7(now.getTime());
     const won = await this.storage.claimScheduleTick({
       jobTypeId: definition.jobTypeId,
       expectedNextRunAt: due,
@@ -109,6 +116,7 @@ export class RecurringScheduler {
       firedAt: now,
       run: run
         ? {
+            id,
             jobTypeId: definition.jobTypeId,
             input: definition.defaultInput ?? undefined,
             triggerType: JobTriggerType.Scheduled,
@@ -117,6 +125,7 @@ export class RecurringScheduler {
           }
         : null,
     });
+    if (won && run) this.events.emit('enqueued', { runId: id, jobTypeId: definition.jobTypeId, queue: definition.queue });
     return won && run;
   }
 

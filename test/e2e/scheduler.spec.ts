@@ -96,6 +96,17 @@ describeEachBackend('recurring jobs', (backend) => {
     expect(await booted.storage.listRuns({ jobTypeId: 'nightly-once' })).toHaveLength(1);
   });
 
+  it("a fired tick emits 'enqueued' with the id of the run it stored", async () => {
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
+    const heard: Array<{ runId: string; jobTypeId: string; queue?: string }> = [];
+    booted.events.on('enqueued', (event) => void heard.push(event));
+    await booted.storage.updateSchedule('no-overlap', { scheduleType: 'interval' as never, intervalMs: 3_600_000, nextRunAt: new Date(Date.now() - 10) });
+    await booted.app.get(RecurringScheduler).tick();
+    const [run] = await booted.storage.listRuns({ jobTypeId: 'no-overlap' });
+    const definition = (await booted.storage.getJobDefinition('no-overlap'))!;
+    expect(heard).toEqual([{ runId: run.id, jobTypeId: 'no-overlap', queue: definition.queue }]);
+  });
+
   it('skips a tick while a run of a preventOverlap job is pending', async () => {
     booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
     const scheduler = booted.app.get(RecurringScheduler);
