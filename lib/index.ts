@@ -19,7 +19,7 @@ export { JobScheduler } from './client/job-scheduler.js';
 export { ZapJobsEvents, type ZapJobsEventMap, type ZapJobsEventName, type RunEvent } from './events/zapjobs-events.js';
 export { JobStorage } from './storage/job-storage.js';
 export type {
-  BulkOptions, CleanupProgress, HeartbeatInfo, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter,
+  BulkOptions, CancelledRun, CancelManyOptions, CleanupProgress, HeartbeatInfo, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun, RunBulkFilter, RunListFilter,
   ScheduleUpdate,
 } from './storage/job-storage.types.js';
 export type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from './model/job-run.js';

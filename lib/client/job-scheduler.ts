@@ -19,7 +19,7 @@ import type { JobBatch, JobSchedule } from '../model/job-run.js';
 import { JobRunStatus, JobTriggerType, ScheduleType } from '../model/statuses.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import { EngineStorage } from '../storage/engine-storage.js';
-import type { BulkOptions, NewJobRun, RunBulkFilter } from '../storage/job-storage.types.js';
+import type { BulkOptions, CancelledRun, NewJobRun, RunBulkFilter } from '../storage/job-storage.types.js';
 import { mergeUnique } from '../storage/unique.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
@@ -190,7 +190,9 @@ export class JobScheduler implements OnApplicationShutdown {
       if (!(await this.storage.getJobDefinition(jobTypeId))) throw new UnknownJobError(jobTypeId, `batch: ${field}`);
       callbacks.push({ jobTypeId, status: JobRunStatus.Awaiting, continueOn, triggerType: JobTriggerType.Continuation });
     }
-    const created = await this.storage.createBatch({ children, callbacks, description: options.description ?? null });
+    const created = await this.storage.createBatch({
+      children, callbacks, description: options.description ?? null, includeOutputs: options.includeOutputs ?? false,
+    });
     created.runIds.forEach((id, i) => this.enqueued(id, children[i], false));
     this.workers.notify();
     return created;
@@ -208,8 +210,18 @@ export class JobScheduler implements OnApplicationShutdown {
   }
 
   /** Cancels an open batch: its pending children and its callbacks; returns how many runs it cancelled. */
-  cancelBatch(batchId: string): Promise<number> {
-    return this.storage.cancelBatch(batchId);
+  async cancelBatch(batchId: string): Promise<number> {
+    const cancelled = await this.storage.cancelBatch(batchId);
+    this.cancelledMany(cancelled);
+    return cancelled.length;
+  }
+
+  /** 'cancelled' for each run a bulk cancel ended; the ones running here are aborted (their worker reports them). */
+  private cancelledMany(runs: CancelledRun[]): void {
+    for (const run of runs) {
+      if (run.wasRunning && this.workers.abort(run.runId, new JobCancelledError())) continue;
+      if (this.events.listening('cancelled')) this.events.emit('cancelled', { runId: run.runId, jobTypeId: run.jobTypeId, queue: run.queue });
+    }
   }
 
   /** A batch's state and counts, or null. */
@@ -239,22 +251,26 @@ export class JobScheduler implements OnApplicationShutdown {
 
   /**
    * Cancels every run matching the filter (by default every unfinished one), in batches; returns
-   * how many. Running ones are aborted by their worker at its next heartbeat; no 'cancelled' event
-   * is emitted per run.
+   * how many. Each emits 'cancelled'. Running ones are aborted at once when this process runs
+   * them, else by their worker at its next heartbeat.
    */
   async cancelMany(filter: RunBulkFilter = {}, options?: BulkOptions & { reason?: string }): Promise<number> {
-    return this.storage.cancelMany(filter, { reason: 'cancelled by request', ...options });
+    return this.storage.cancelMany(filter, { reason: 'cancelled by request', ...options, onCancelled: (runs) => this.cancelledMany(runs) });
   }
 
   /**
    * Enqueues `job` to run after `parentRunId` finishes, if `options.condition` holds then. With
    * `passParentOutput: true` the input may be left undefined: the parent's output takes its place.
+   * Given several parent ids (fan-in), it runs once, when all of them have finished: 'success'
+   * when all completed, 'failure' when one failed or was cancelled, 'always' either way; with
+   * passParentOutput its input is the array of their outputs, in the order of the ids.
    */
   async continueWith<J extends JobRef>(
-    parentRunId: string,
+    parentRunId: string | readonly string[],
     job: J,
     ...[input, options = {}]: ContinueArgs<JobInput<J>>
   ): Promise<string> {
+    if (typeof parentRunId !== 'string') return this.continueWithAll(parentRunId, job, input, options);
     const parent = await this.storage.getRun(parentRunId);
     if (!parent) throw new RunNotFoundError(parentRunId);
     const continuation: ContinuationOptions = options;
@@ -271,6 +287,24 @@ export class JobScheduler implements OnApplicationShutdown {
     // The parent may have finished before the row above existed: resolve it now (idempotent).
     await this.storage.resolveContinuations(parentRunId);
     this.enqueued(id, run);
+    return id;
+  }
+
+  /** continueWith() of several parents: a fan-in, which the storage creates in one transaction. */
+  private async continueWithAll(parentRunIds: readonly string[], job: JobRef, input: unknown, options: ContinuationOptions): Promise<string> {
+    if (!Array.isArray(parentRunIds)) throw new InvalidPayloadError(`continueWith: parentRunId: expected a run id or an array of them, got ${typeof parentRunIds}`);
+    noManagerIn(options, 'continueWith: options');
+    const run = await this.prepare(job, input, options);
+    delete run.unique;
+    run.status = JobRunStatus.Awaiting;
+    run.triggerType = JobTriggerType.Continuation;
+    run.continueOn = options.condition ?? 'success';
+    run.passParentOutput = options.passParentOutput ?? false;
+    const create = () => this.storage.createFanIn(parentRunIds, run);
+    const id = await (this.instrumentation === undefined ? create() : this.instrumented([run], create));
+    this.enqueued(id, run);
+    // Released at once when every parent had already ended.
+    this.workers.notify();
     return id;
   }
 

@@ -32,6 +32,7 @@ export const messages = {
     `${where}: unknown ${keys.length === 1 ? 'key' : 'keys'} ${keys.map((key) => `'${key}'${suggestion(key, known)}`).join(', ')}; known keys: ${known.join(', ')}`,
   badScheduleKey: (jobTypeId: string, key: unknown, max: number) =>
     `schedule('${jobTypeId}', { key }): key: expected a non-empty string of at most ${max} characters (no NUL), got ${shownValue(key)}. Nothing was stored.`,
+  emptyFanIn: () => `continueWith: expected at least one parent run id. Nothing was stored.`,
   emptyBatch: () => `batch: expected at least one item ({ job, input }); an empty batch would never finish. Nothing was stored.`,
   uniqueInBatch: () => `batch: unique runs cannot be children of a batch (a duplicate would never finish in it). Nothing was stored.`,
   scheduleKeyTaken: (key: string, jobTypeId: string, holder: string) =>

@@ -79,9 +79,13 @@ export interface TransactionOptions {
 
 /** Options of `JobScheduler.continueWith()`. */
 export interface ContinuationOptions extends Omit<EnqueueOptions, 'delay' | 'runAt' | 'unique'> {
-  /** When the continuation runs: after the parent completes, fails, or either. @default 'success' */
+  /**
+   * When the continuation runs: after the parent completes, fails, or either. With several parents:
+   * 'success' when all completed, 'failure' when one failed or was cancelled, 'always' when all ended.
+   * @default 'success'
+   */
   condition?: ContinueCondition;
-  /** Use the parent's output as this run's input. @default false */
+  /** Use the parent's output as this run's input (with several parents: the array of their outputs, in their order). @default false */
   passParentOutput?: boolean;
 }
 
@@ -120,6 +124,8 @@ export interface BatchOptions {
   /** Fires in either case. */
   onComplete?: JobRefLike;
   description?: string;
+  /** The summary also holds every child's output (BatchSummary.outputs): mind its size for big batches. @default false */
+  includeOutputs?: boolean;
 }
 
 /** A job class or id (as JobRef; repeated here so that this file stays a leaf). */
@@ -133,6 +139,10 @@ export interface BatchSummary {
   succeeded: number;
   failed: number;
   cancelled: number;
+  /** Every child's run id, in id order (the order of creation to the millisecond). */
+  childIds: string[];
+  /** Each child's output by run id (null for a child that did not complete), with `includeOutputs: true`. */
+  outputs?: Record<string, unknown>;
 }
 
 export interface BatchResult {

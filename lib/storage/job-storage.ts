@@ -2,7 +2,7 @@ import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobRunStatus } from '../model/statuses.js';
 import type { JobBatch, JobDefinition, JobLog, JobRun, JobSchedule, WorkerHeartbeat } from '../model/job-run.js';
 import type {
-  BatchCreated, BulkOptions, CleanupProgress, HeartbeatInfo, NewBatch, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun,
+  BatchCreated, BulkOptions, CancelledRun, CancelManyOptions, CleanupProgress, HeartbeatInfo, NewBatch, JobDefinitionInput, JobScheduleInput, JobRunUpdate, NewJobLog, NewJobRun,
   RunBulkFilter, RunListFilter, ScheduleUpdate,
 } from './job-storage.types.js';
 
@@ -35,8 +35,17 @@ export abstract class JobStorage {
   abstract createBatch(batch: NewBatch): Promise<BatchCreated>;
   /** Adds children to an open batch (InvalidRunStateError otherwise); returns their ids. */
   abstract addToBatch(batchId: string, children: NewJobRun[]): Promise<string[]>;
-  /** Cancels an open batch, its pending children and its callbacks; returns how many runs it cancelled. */
-  abstract cancelBatch(batchId: string): Promise<number>;
+  /** Cancels an open batch, its pending children and its callbacks; returns the runs it cancelled. */
+  abstract cancelBatch(batchId: string): Promise<CancelledRun[]>;
+  /**
+   * Stores `continuation` (a run of status Awaiting, with its continueOn and passParentOutput) to
+   * run when every run of `parentRunIds` has finished, if its condition holds for their outcomes
+   * together (success: all completed; failure: one failed or was cancelled; always). With
+   * passParentOutput its input becomes the array of their outputs, in the order given. One
+   * transaction: RunNotFoundError for an unknown parent, InvalidPayloadError for an empty or
+   * repeated list, nothing stored. Returns the continuation's id.
+   */
+  abstract createFanIn(parentRunIds: readonly string[], continuation: NewJobRun): Promise<string>;
   abstract getBatch(batchId: string): Promise<JobBatch | null>;
 
   // ----- named schedules -----
@@ -95,7 +104,7 @@ export abstract class JobStorage {
    * runs per transaction, their continuations resolved as a cancelled parent's. Returns how many it
    * cancelled. Running ones are aborted by their worker at its next heartbeat.
    */
-  abstract cancelMany(filter: RunBulkFilter, options?: BulkOptions & { reason?: string }): Promise<number>;
+  abstract cancelMany(filter: RunBulkFilter, options?: CancelManyOptions): Promise<number>;
 
   // ----- logs -----
   abstract addLog(log: NewJobLog): Promise<void>;

@@ -178,6 +178,17 @@ export interface NewBatch {
   children: NewJobRun[];
   callbacks: NewJobRun[];
   description?: string | null;
+  /** The callbacks' summary also holds every child's output. @default false */
+  includeOutputs?: boolean;
+}
+
+/** A run that cancelMany() or cancelBatch() ended (what its 'cancelled' event carries). */
+export interface CancelledRun {
+  runId: string;
+  jobTypeId: string;
+  queue: string;
+  /** A worker was running it: that worker aborts it (and reports it). */
+  wasRunning: boolean;
 }
 
 export interface BatchCreated {
@@ -269,6 +280,14 @@ export interface BulkOptions {
   batchSize?: number;
 }
 
+/** Options of cancelMany(). */
+export interface CancelManyOptions extends BulkOptions {
+  /** Stored as each run's error message. @default 'cancelled by request' */
+  reason?: string;
+  /** Told of the runs each transaction cancelled, after it committed. */
+  onCancelled?: (runs: CancelledRun[]) => void;
+}
+
 /** What a worker asks for when it claims: up to `limit` runs of these queues (in order) and job types. */
 export interface ClaimRequest {
   queues: readonly string[];
@@ -288,6 +307,12 @@ export interface CompleteAndClaimResult {
   /** Ids of the runs whose completion was recorded (still held by their worker). */
   completed: string[];
   claimed: ClaimedRun[];
+  /**
+   * Completions not recorded, to be sent again: the claim was committed, but the second
+   * transaction these needed (PostgreSQL: runs in flows, see completeFlowRuns) failed, `retryError`.
+   */
+  retry?: RunCompletion[];
+  retryError?: unknown;
 }
 
 /** What one queue holds now: the reads behind health checks and metrics gauges. */

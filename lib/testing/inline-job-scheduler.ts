@@ -39,7 +39,7 @@ export class InlineJobScheduler extends JobScheduler {
     return this.thenDrain(super.enqueueManyDetailed<Jobs>(items));
   }
 
-  override async continueWith<J extends JobRef>(parentRunId: string, job: J, ...args: ContinueArgs<JobInput<J>>): Promise<string> {
+  override async continueWith<J extends JobRef>(parentRunId: string | readonly string[], job: J, ...args: ContinueArgs<JobInput<J>>): Promise<string> {
     // Released at once when the parent has already finished: it runs now, as any enqueued run.
     return this.thenDrain(super.continueWith(parentRunId, job, ...args));
   }

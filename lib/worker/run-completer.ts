@@ -144,10 +144,16 @@ export class RunCompleter {
     }
     this.reserved -= next.limit;
     const held = new Set(result.completed);
-    for (const pending of completions) this.settleCommitted(pending, held.has(pending.completion.runId));
+    const again = new Set(result.retry?.map((c) => c.runId));
+    const settled = again.size ? completions.filter((pending) => !again.has(pending.completion.runId)) : completions;
+    for (const pending of settled) this.settleCommitted(pending, held.has(pending.completion.runId));
     this.host.execute(result.claimed);
     this.host.claimSettled?.(next);
-    for (const pending of completions) pending.resolve();
+    for (const pending of settled) pending.resolve();
+    if (again.size) {
+      this.completions.unshift(...completions.filter((pending) => again.has(pending.completion.runId)));
+      this.retryLater(`Committing ${again.size} completion(s) failed`, result.retryError);
+    }
   }
 
   /**
@@ -161,7 +167,11 @@ export class RunCompleter {
     for (const pending of completions) {
       const c = pending.completion;
       try {
-        const { completed } = await this.storage.completeAndClaim([c], { queues: [], workerId: c.workerId, limit: 0 });
+        const { completed, retry } = await this.storage.completeAndClaim([c], { queues: [], workerId: c.workerId, limit: 0 });
+        if (retry?.length) {
+          again.push(pending);
+          continue;
+        }
         this.settleCommitted(pending, completed.includes(c.runId));
       } catch (error) {
         if (!this.storage.refusedData(error)) {

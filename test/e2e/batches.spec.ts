@@ -38,7 +38,8 @@ describeEachBackend('batches', (backend) => {
     expect(batch.runIds).toHaveLength(5);
     const [onSuccess, onFailure, onComplete] = batch.callbackRunIds;
     const success = await runIn(booted.storage, onSuccess, [JobRunStatus.Completed]);
-    const summary: BatchSummary = { batchId: batch.batchId, description: 'five', total: 5, succeeded: 5, failed: 0, cancelled: 0 };
+    const childIds = [...batch.runIds].sort();
+    const summary: BatchSummary = { batchId: batch.batchId, description: 'five', total: 5, succeeded: 5, failed: 0, cancelled: 0, childIds };
     expect(success.output).toEqual(summary);
     expect((await runIn(booted.storage, onComplete, [JobRunStatus.Completed])).output).toEqual(summary);
     expect((await booted.storage.getRun(onFailure))!.status).toBe(JobRunStatus.Cancelled);

@@ -12,7 +12,8 @@ export const postgresBackend: StorageBackend = {
     const pool = (dataSource.driver as unknown as { master: Pool }).master;
     const q = (name: string) => `"${options.schema}"."${options.tablePrefix}${name}"`;
     return new PostgresJobStorage(pool, {
-      tables: { definitions: q('definitions'), runs: q('runs'), logs: q('logs'), heartbeats: q('heartbeats'), schedules: q('schedules'), batches: q('batches') },
+      tables: { definitions: q('definitions'), runs: q('runs'), logs: q('logs'), heartbeats: q('heartbeats'), schedules: q('schedules'), batches: q('batches'),
+        batchParents: q('batch_parents') },
       clock,
       maxPayloadBytes: options.maxPayloadBytes,
       channel: `zapjobs_${options.schema}_${options.tablePrefix}`.slice(0, 63),

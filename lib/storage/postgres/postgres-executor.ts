@@ -23,6 +23,8 @@ interface Prepared {
  * Statements on the DataSource's pg pool, each a named (prepared) statement: planning the hot
  * path's statement took as long as running it, and each pooled connection plans a name once.
  */
+const DEADLOCK_DETECTED = '40P01';
+
 export class PostgresExecutor implements SqlExecutor {
   private readonly prepared = new Map<string, Prepared>();
 
@@ -58,6 +60,18 @@ export class PostgresExecutor implements SqlExecutor {
   }
 
   async transaction<T>(body: () => TxBody<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(body);
+      } catch (error) {
+        // PostgreSQL broke a cycle of row locks by aborting this transaction, which then changed
+        // nothing: the body is run again from its start (a TxBody is a plan of statements, re-runnable).
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async transactionOnce<T>(body: () => TxBody<T>): Promise<T> {
     const client = await this.pool.connect();
     // A connection that dies while checked out emits 'error' on the client, not the pool: without a
     // listener that would crash the process. The failing query rejects too, which is what we act on.

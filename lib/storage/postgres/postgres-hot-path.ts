@@ -8,7 +8,9 @@ import type { ClaimRequest, RunCompletion } from '../job-storage.types.js';
  * Data-modifying CTEs run in one snapshot and one implicit transaction, so the whole cycle costs a
  * single round trip, where BEGIN, five statements and COMMIT cost seven. The rows a CTE touches
  * never overlap: completions touch Running rows, continuations Awaiting ones, the claim Pending ones.
- * Completions are fenced on their lease (run, attempt, worker). Rows of kind 'cancelled' are
+ * Completions are fenced on their lease (run, attempt, worker), and leave out runs in flows (batch
+ * children, runs a fan-in awaits), whose counters the caller moves in a transaction of its own.
+ * Rows of kind 'cancelled' are
  * continuations cancelled here, whose own continuations the caller resolves next.
  */
 export interface HotPathInput {
@@ -53,6 +55,7 @@ export function hotPathQuery(tables: { runs: string; definitions: string }, inpu
           ${attempts}::int[])
         AS c(id, output, at, duration, worker, attempt)
       WHERE r.id = c.id AND r.status = 'running' AND r.worker_id = c.worker AND r.attempt_number = c.attempt
+        AND r.batch_id IS NULL AND r.awaited IS NOT TRUE
       RETURNING r.id, r.job_type_id, r.output_json)`);
     parts.push(`children AS (
       UPDATE ${runs} AS ch SET

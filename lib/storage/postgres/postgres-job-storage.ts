@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import { FINISHED_STATUSES, sqlList } from '../../model/run-rules.js';
-import { JobRunStatus } from '../../model/statuses.js';
 import type { AttemptLease, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, NewJobLog, RunCompletion } from '../job-storage.types.js';
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
@@ -10,12 +9,12 @@ import { limitedCandidates } from '../sql/limited-claim.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
-import { resolveChildren } from '../sql/transitions.js';
+import { continuationsCancelled } from '../sql/transitions.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { PostgresAppTransactions } from './postgres-app-transaction.js';
 import { PostgresExecutor } from './postgres-executor.js';
 import { hotPathQuery, UNCLAIMABLE } from './postgres-hot-path.js';
-import { completeBatchChildren } from '../sql/batches.js';
+import { completeFlowRuns } from '../sql/batches.js';
 import { PostgresListener } from './postgres-listener.js';
 
 export interface PostgresStorageOptions extends SqlStorageOptions {
@@ -43,6 +42,8 @@ const RUN_INSERT_TYPES = [
  * arrays, one statement per batch; and every change that makes runs due NOTIFYs their queue, so
  * idle workers elsewhere wake within milliseconds.
  */
+const byRunId = (a: RunCompletion, b: RunCompletion) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+
 export class PostgresJobStorage extends SqlEngineStorage {
   private readonly pg: PostgresExecutor;
   private readonly appTransactions: PostgresAppTransactions;
@@ -173,13 +174,25 @@ export class PostgresJobStorage extends SqlEngineStorage {
   }
 
   async completeAndClaim(completions: RunCompletion[], next: ClaimRequest): Promise<CompleteAndClaimResult> {
-    if (!completions.some((c) => c.batchId != null)) return this.hotPath(completions, next);
     // Children of batches also move their batch's counters: they go first, in a transaction of
     // their own, so that a failure there leaves the whole group to be sent again, nothing claimed.
-    const batched = completions.filter((c) => c.batchId != null);
-    const inBatches = await this.pg.transaction(() => completeBatchChildren(this, batched, this.clock.now()));
-    const result = await this.hotPath(completions.filter((c) => c.batchId == null), next);
-    return { ...result, completed: [...inBatches, ...result.completed] };
+    const known = completions.filter((c) => c.batchId != null);
+    const inBatches = known.length ? await this.pg.transaction(() => completeFlowRuns(this, known, this.clock.now())) : [];
+    // In id order: the statement then locks the rows in that order, as createFanIn does.
+    const plain = (known.length ? completions.filter((c) => c.batchId == null) : [...completions]).sort(byRunId);
+    const result = await this.hotPath(plain, next);
+    // The hot path passes over runs in flows (a fan-in may have come to await one since it was
+    // claimed) and runs whose lease is gone: the fenced long way takes the first, refuses the second.
+    const done = new Set(result.completed);
+    const missed = plain.filter((c) => !done.has(c.runId));
+    if (missed.length === 0) return known.length ? { ...result, completed: [...inBatches, ...result.completed] } : result;
+    try {
+      const late = await this.pg.transaction(() => completeFlowRuns(this, missed, this.clock.now()));
+      return { ...result, completed: [...inBatches, ...result.completed, ...late] };
+    } catch (error) {
+      // The claim is committed: failing the whole call would lose the runs it claimed. Only these go back.
+      return { ...result, completed: [...inBatches, ...result.completed], retry: missed, retryError: error };
+    }
   }
 
   /**
@@ -213,7 +226,7 @@ export class PostgresJobStorage extends SqlEngineStorage {
       else claimedRows.push(row);
     }
     // A continuation cancelled above is a finished parent: its own continuations are resolved now.
-    if (cancelled.length) await this.pg.transaction(() => resolveChildren(this, cancelled, JobRunStatus.Cancelled, now));
+    if (cancelled.length) await this.pg.transaction(() => continuationsCancelled(this, cancelled, now));
     claimedRows.sort(claimOrder);
     return { completed, claimed: claimedRows.map((row) => rowToClaimed(row, row.started_at as Date)) };
   }

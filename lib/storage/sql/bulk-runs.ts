@@ -1,11 +1,11 @@
 import { InvalidPayloadError } from '../../errors/errors.js';
 import { CANCELLABLE_STATUSES, REQUEUEABLE_STATUSES } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
-import type { RunBulkFilter } from '../job-storage.types.js';
+import type { CancelledRun, RunBulkFilter } from '../job-storage.types.js';
 import type { Dialect } from './dialect.js';
 import { rows, type TxBody } from './executor.js';
 import { resolveChildren, type SqlContext } from './transitions.js';
-import { countFinished, countRequeued } from './batches.js';
+import { countFinished, countRequeued, inFlows } from './batches.js';
 import { storableText } from './storable-text.js';
 
 /** The rows of one bulk operation, as a WHERE clause on the runs table (no alias) and its parameters. */
@@ -82,7 +82,8 @@ export function* nextBatch(c: SqlContext, where: BulkWhere, cursor: string | nul
 export function* requeueRuns(c: SqlContext, ids: string[], where: BulkWhere, at: number): TxBody<number> {
   const { t, d } = c;
   const list = d.inList('id', ids, 'uuid');
-  const inBatches = yield* rows(`SELECT status, batch_id FROM ${t.runs} WHERE ${list.sql} AND ${where.sql} AND batch_id IS NOT NULL`, [
+  const inBatches = yield* rows(`SELECT id, status, batch_id, awaited FROM ${t.runs}
+      WHERE ${list.sql} AND ${where.sql} AND (batch_id IS NOT NULL OR awaited IS NOT NULL)`, [
     list.param, ...where.params,
   ]);
   if (inBatches.length > 0) yield* countRequeued(c, inBatches);
@@ -96,15 +97,21 @@ export function* requeueRuns(c: SqlContext, ids: string[], where: BulkWhere, at:
   return changed.length;
 }
 
-/** Runs of `ids` Cancelled (`where` again, as above), and their continuations resolved. */
-export function* cancelRuns(c: SqlContext, ids: string[], where: BulkWhere, reason: string, at: number): TxBody<number> {
+/** Runs of `ids` Cancelled (`where` again, as above), their continuations resolved; returns them. */
+export function* cancelRuns(c: SqlContext, ids: string[], where: BulkWhere, reason: string, at: number): TxBody<CancelledRun[]> {
   const { t, d } = c;
   const list = d.inList('id', ids, 'uuid');
+  // RETURNING gives the new status: the running ones are read first (their workers abort them).
+  const running = yield* rows(`SELECT id FROM ${t.runs} WHERE ${list.sql} AND ${where.sql} AND status = 'running'`, [list.param, ...where.params]);
   const changed = yield* rows(
-    `UPDATE ${t.runs} SET status = 'cancelled', completed_at = ?, error_message = ? WHERE ${list.sql} AND ${where.sql} RETURNING id, batch_id`,
+    `UPDATE ${t.runs} SET status = 'cancelled', completed_at = ?, error_message = ? WHERE ${list.sql} AND ${where.sql}
+      RETURNING id, job_type_id, queue, batch_id, awaited`,
     [d.time(at), storableText(reason), list.param, ...where.params],
   );
   if (changed.length > 0) yield* resolveChildren(c, changed.map((row) => String(row.id)), JobRunStatus.Cancelled, at);
-  if (changed.some((row) => row.batch_id != null)) yield* countFinished(c, changed, JobRunStatus.Cancelled, at);
-  return changed.length;
+  if (changed.some(inFlows)) yield* countFinished(c, changed, JobRunStatus.Cancelled, at);
+  const wasRunning = new Set(running.map((row) => String(row.id)));
+  return changed.map((row) => ({
+    runId: String(row.id), jobTypeId: String(row.job_type_id), queue: String(row.queue), wasRunning: wasRunning.has(String(row.id)),
+  }));
 }

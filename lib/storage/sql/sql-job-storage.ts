@@ -8,7 +8,7 @@ import type { Clock } from '../../util/clock.js';
 import { definitionUpsert } from '../definition-upsert.js';
 import { EngineStorage } from '../engine-storage.js';
 import type {
-  AttemptLease, BatchCreated, BulkOptions, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput,
+  AttemptLease, BatchCreated, BulkOptions, CancelledRun, CancelManyOptions, ClaimedRun, ClaimRequest, CleanupProgress, CompleteAndClaimResult, HeartbeatInfo, JobDefinitionInput,
   JobRunUpdate, JobScheduleInput, NewBatch, NewJobLog, NewJobRun, RunBulkFilter, RunCompletion, RunListFilter, ScheduleUpdate,
 } from '../job-storage.types.js';
 import { rowToBatch, rowToDefinition, rowToHeartbeat, rowToLog, rowToRun, rowToSchedule, selectLists } from '../rows.js';
@@ -346,7 +346,9 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     const id = uuidv7(this.clock.now());
     const description = batch.description ?? null;
     if (description !== null && typeof description !== 'string') throw new InvalidPayloadError(`description: expected a string, got ${typeof description}`);
-    await this.exec.transaction(() => batches.createBatch(this, { id, description, children, callbacks }, this.clock.now()));
+    const includeOutputs = batch.includeOutputs ?? false;
+    if (typeof includeOutputs !== 'boolean') throw new InvalidPayloadError(`includeOutputs: expected a boolean, got ${typeof includeOutputs}`);
+    await this.exec.transaction(() => batches.createBatch(this, { id, description, includeOutputs, children, callbacks }, this.clock.now()));
     return { batchId: id, runIds: children.map((row) => row[0] as string), callbackRunIds: callbacks.map((row) => row[0] as string) };
   }
 
@@ -359,9 +361,26 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     return rows.map((row) => row[0] as string);
   }
 
-  async cancelBatch(batchId: string): Promise<number> {
+  async cancelBatch(batchId: string): Promise<CancelledRun[]> {
     if (!this.d.isRunId(batchId)) throw new InvalidRunStateError(`Batch '${batchId}' does not exist.`);
-    return this.exec.transaction(() => batches.cancelBatch(this, batchId, this.clock.now()));
+    const cancelled = await this.exec.transaction(() => batches.cancelBatch(this, batchId, this.clock.now()));
+    return cancelled.map((row) => ({ runId: String(row.id), jobTypeId: String(row.job_type_id), queue: String(row.queue), wasRunning: false }));
+  }
+
+  async createFanIn(parentRunIds: readonly string[], continuation: NewJobRun): Promise<string> {
+    if (!Array.isArray(parentRunIds) || parentRunIds.length === 0) throw new InvalidPayloadError(messages.emptyFanIn());
+    const seen = new Set<string>();
+    for (const [i, id] of parentRunIds.entries()) {
+      if (typeof id !== 'string') throw new InvalidPayloadError(`continueWith: parentRunIds[${i}]: expected a run id, got ${typeof id}`);
+      if (!this.d.isRunId(id)) throw new RunNotFoundError(id);
+      if (seen.has(id)) throw new InvalidPayloadError(`continueWith: parentRunIds[${i}]: '${id}' is listed twice. Nothing was stored.`);
+      seen.add(id);
+    }
+    if (continuation?.status !== JobRunStatus.Awaiting) throw new InvalidPayloadError(`continuation: expected a run of status 'awaiting'`);
+    const [row] = await this.prepareRuns([continuation]);
+    const id = uuidv7(this.clock.now());
+    await this.exec.transaction(() => batches.createFanIn(this, { id, parentIds: parentRunIds, continuation: row }, this.clock.now()));
+    return row[0] as string;
   }
 
   async getBatch(batchId: string): Promise<JobBatch | null> {
@@ -421,17 +440,18 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
     }
   }
 
-  async cancelMany(filter: RunBulkFilter, { batchSize = 500, reason = 'cancelled by request' }: BulkOptions & { reason?: string } = {}): Promise<number> {
+  async cancelMany(filter: RunBulkFilter, { batchSize = 500, reason = 'cancelled by request', onCancelled }: CancelManyOptions = {}): Promise<number> {
     const where = bulkWhere(this.d, filter, 'cancelMany');
     const limit = checkBatchSize(batchSize, 'cancelMany');
     let total = 0;
     for (let cursor: string | null = null; ; ) {
       const at = this.clock.now();
-      const { ids, changed } = await this.exec.transaction(function* (this: SqlJobStorage) {
+      const { ids, cancelled } = await this.exec.transaction(function* (this: SqlJobStorage) {
         const ids = yield* bulk.nextBatch(this, where, cursor, limit);
-        return { ids, changed: ids.length ? yield* bulk.cancelRuns(this, ids, where, reason, at) : 0 };
+        return { ids, cancelled: ids.length ? yield* bulk.cancelRuns(this, ids, where, reason, at) : [] };
       }.bind(this));
-      total += changed;
+      total += cancelled.length;
+      if (cancelled.length > 0) onCancelled?.(cancelled);
       if (ids.length < limit) return total;
       cursor = ids[ids.length - 1];
       await nextTurn();

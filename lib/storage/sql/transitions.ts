@@ -7,7 +7,7 @@ import type { AttemptLease, RunFailure, ScheduleTickClaim } from '../job-storage
 import type { Dialect } from './dialect.js';
 import { rows, sql, type Row, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
-import { countFinished, countRequeued } from './batches.js';
+import { countFinished, countRequeued, inFlows } from './batches.js';
 
 /**
  * The state changes that take more than one statement, each a transaction body written once for
@@ -22,6 +22,8 @@ export interface Tables {
   events?: string;
   schedules: string;
   batches: string;
+  /** The runs each fan-in waits on. */
+  batchParents: string;
 }
 
 export interface SqlContext {
@@ -67,23 +69,26 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
          input_json = CASE WHEN ${met} AND pass_parent_output = ${d.literal(true)}
            THEN (SELECT p.output_json FROM ${t.runs} AS p WHERE p.id = ${t.runs}.parent_run_id) ELSE input_json END
        WHERE ${list.sql} AND status = 'awaiting'
-       RETURNING id, status, queue`;
+       RETURNING id, status, queue, awaited`;
     });
     const changed = yield* rows(text, [d.time(at), d.time(at), conditionNotMet(status), list.param]);
     total += changed.length;
     yield* c.notify(pendingQueues(changed));
-    parents = changed.filter((r) => r.status === JobRunStatus.Cancelled).map((r) => String(r.id));
+    const cancelled = changed.filter((r) => r.status === JobRunStatus.Cancelled);
+    // A cancelled continuation that a fan-in awaits is counted there too.
+    if (cancelled.some(inFlows)) yield* countFinished(c, cancelled, JobRunStatus.Cancelled, at);
+    parents = cancelled.map((r) => String(r.id));
     status = JobRunStatus.Cancelled;
   }
   return total;
 }
 
-/** For runs that just finished (rows of id, job_type_id): their continuations, and each definition's last run. */
+/** For runs that just finished (rows of id, job_type_id, batch_id, awaited): their continuations, and each definition's last run. */
 export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatus, at: number): TxBody<void> {
   if (finished.length === 0) return;
   yield* resolveChildren(c, finished.map((row) => String(row.id)), status, at);
-  // Only children of batches pay for their batch's counters.
-  if (finished.some((row) => row.batch_id != null)) yield* countFinished(c, finished, status, at);
+  // Only runs in flows (batch children, runs a fan-in awaits) pay for the counters.
+  if (finished.some(inFlows)) yield* countFinished(c, finished, status, at);
   for (const jobTypeId of new Set(finished.map((row) => row.job_type_id as string))) {
     const text = c.text('touchDefinition', () => `UPDATE ${c.t.definitions} SET last_run_at = ?, last_run_status = ? WHERE job_type_id = ?`);
     yield* sql(text, [c.d.time(at), status, jobTypeId]);
@@ -91,7 +96,7 @@ export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatu
 }
 
 export function* cancelRun(c: SqlContext, runId: string, reason: string, at: number): TxBody<JobRunStatus | null> {
-  const [row] = yield* rows(`SELECT status, batch_id FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
+  const [row] = yield* rows(`SELECT id, status, batch_id, awaited FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
   if (!row) throw new RunNotFoundError(runId);
   const status = row.status as JobRunStatus;
   if (!CANCELLABLE_STATUSES.includes(status)) return null;
@@ -99,17 +104,17 @@ export function* cancelRun(c: SqlContext, runId: string, reason: string, at: num
     c.d.time(at), storableText(reason), runId,
   ]);
   yield* resolveChildren(c, [runId], JobRunStatus.Cancelled, at);
-  if (row.batch_id != null) yield* countFinished(c, [{ id: runId, batch_id: row.batch_id }], JobRunStatus.Cancelled, at);
+  if (inFlows(row)) yield* countFinished(c, [row], JobRunStatus.Cancelled, at);
   return status;
 }
 
 export function* requeueRun(c: SqlContext, runId: string, scheduledAt: number): TxBody<void> {
-  const [row] = yield* rows(`SELECT status, queue, batch_id FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
+  const [row] = yield* rows(`SELECT id, status, queue, batch_id, awaited FROM ${c.t.runs} WHERE id = ? ${c.d.forUpdate}`, [runId]);
   if (!row) throw new RunNotFoundError(runId);
   if (!REQUEUEABLE_STATUSES.includes(row.status as JobRunStatus)) {
     throw new InvalidRunStateError(`Run '${runId}' is ${row.status as string}: only failed or cancelled runs can be retried.`);
   }
-  if (row.batch_id != null) yield* countRequeued(c, [row]);
+  if (inFlows(row)) yield* countRequeued(c, [row]);
   // A new round of attempts: the count restarts so that maxRetries applies again.
   yield* sql(
     `UPDATE ${c.t.runs} SET status = 'pending', scheduled_at = ?, completed_at = NULL, next_retry_at = NULL,
@@ -134,7 +139,7 @@ export function* resolveContinuations(c: SqlContext, parentRunId: string, at: nu
 export function* failForGood(c: SqlContext, failure: RunFailure): TxBody<boolean> {
   const at = failure.completedAt.getTime();
   const text = c.text('failForGood', () => `UPDATE ${c.t.runs} SET status = 'failed', completed_at = ?, error_message = ?, error_details = ?,
-      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id, batch_id`);
+      duration_ms = ? WHERE ${LEASE_HELD} RETURNING id, job_type_id, batch_id, awaited`);
   const finished = yield* rows(
     text,
     [c.d.time(at), storableText(failure.errorMessage), storableText(failure.errorDetails), failure.durationMs, ...leaseParams(failure)],
@@ -184,7 +189,7 @@ export function* recoverRuns(
        error_message = ${reason},
        scheduled_at = ?
      WHERE id IN (SELECT r.id FROM ${t.runs} AS r WHERE r.status = 'running' AND ${where.sql} ${d.skipLocked})
-     RETURNING id, status, job_type_id, queue, batch_id`,
+     RETURNING id, status, job_type_id, queue, batch_id, awaited`,
     [defaultMaxRetries, defaultMaxRetries, d.time(now), d.time(now), ...where.params],
   );
   yield* afterFinish(c, recovered.filter((row) => row.status === JobRunStatus.Failed), JobRunStatus.Failed, now);
@@ -210,7 +215,29 @@ export function* resolveOrphans(c: SqlContext, now: number): TxBody<number> {
     const ids = parents.filter((row) => row.status === status).map((row) => String(row.id));
     if (ids.length) resolved += yield* resolveChildren(c, ids, status, now);
   }
-  return resolved;
+  // Likewise runs a fan-in awaits that ended uncounted (a process died between the statement
+  // that cancelled a continuation and the one that settles it, continuationsCancelled).
+  const uncounted = yield* rows(
+    c.text('uncountedMembers', () => `SELECT DISTINCT r.id, r.status, r.awaited FROM ${t.batchParents} AS bp JOIN ${t.runs} AS r ON r.id = bp.run_id
+      WHERE bp.counted IS NULL AND r.status IN (${sqlList(FINISHED_STATUSES)})`),
+  );
+  for (const status of FINISHED_STATUSES) {
+    const members = uncounted.filter((row) => row.status === status);
+    if (members.length) yield* countFinished(c, members, status, now);
+  }
+  return resolved + uncounted.length;
+}
+
+/**
+ * Continuations another statement cancelled (PostgreSQL's hot path: their parent completed and
+ * their condition was not met): counted by the fan-ins awaiting them, and their own continuations
+ * resolved. Counting is idempotent, so a sweep that got there first is harmless.
+ */
+export function* continuationsCancelled(c: SqlContext, ids: readonly string[], at: number): TxBody<void> {
+  const list = c.d.inList('id', ids, 'uuid');
+  const awaited = yield* rows(`SELECT id, awaited FROM ${c.t.runs} WHERE ${list.sql} AND awaited IS NOT NULL`, [list.param]);
+  if (awaited.length > 0) yield* countFinished(c, awaited, JobRunStatus.Cancelled, at);
+  yield* resolveChildren(c, ids, JobRunStatus.Cancelled, at);
 }
 
 /** Runs held by workers silent for over `staleAfterMs`; then forgets workers silent ten times as long. */

@@ -14,7 +14,7 @@ export const sqliteBackend: StorageBackend = {
     return new SqliteJobStorage(db, {
       tables: {
         definitions: `"${p}definitions"`, runs: `"${p}runs"`, logs: `"${p}logs"`, heartbeats: `"${p}heartbeats"`, events: `"${p}events"`,
-        schedules: `"${p}schedules"`, batches: `"${p}batches"`,
+        schedules: `"${p}schedules"`, batches: `"${p}batches"`, batchParents: `"${p}batch_parents"`,
       },
       clock,
       maxPayloadBytes: options.maxPayloadBytes,

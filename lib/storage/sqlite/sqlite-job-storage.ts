@@ -12,7 +12,6 @@ import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
 import { LEASE_HELD, leaseParams } from '../sql/transitions.js';
-import { completeBatchChildren } from '../sql/batches.js';
 import { sqliteAppTransaction } from './sqlite-app-transaction.js';
 import { SqliteCommitWatcher } from './sqlite-commit-watcher.js';
 import { sqliteDialect } from './sqlite-dialect.js';
@@ -71,7 +70,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
   private readonly completeText = `UPDATE ${this.t.runs} SET status = 'completed', output_json = ?, completed_at = ?, duration_ms = ?,
       error_message = NULL, error_details = NULL, checkpoint_json = NULL
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
-    RETURNING id, job_type_id`;
+    RETURNING id, job_type_id, batch_id, awaited`;
 
   /** One INSERT per row; enqueue({ manager }) runs the same statements on the application's connection. */
   insertRunStatements(rows: unknown[][]): Statement[] {
@@ -207,13 +206,10 @@ export class SqliteJobStorage extends SqlEngineStorage {
    * Inside a write: one prepared UPDATE per completion (measured faster in SQLite than one
    * UPDATE ... FROM json_each for the group), all in the caller's transaction. Only attempts whose
    * lease is still held change anything: a run cancelled or recovered meanwhile stays as it is.
+   * Each row says whether the run is in a flow (batch_id, awaited): afterFinish counts those.
    */
-  private completeSync(all: RunCompletion[]): string[] {
-    if (all.length === 0) return [];
-    // Children of batches also move their batch's counters: only they take the longer way.
-    const batched = all.filter((c) => c.batchId != null);
-    const completions = batched.length ? all.filter((c) => c.batchId == null) : all;
-    const inBatches = batched.length ? this.sqlite.bodySync(completeBatchChildren(this, batched, this.clock.now())) : [];
+  private completeSync(completions: RunCompletion[]): string[] {
+    if (completions.length === 0) return [];
     const complete = this.sqlite.prepare(this.completeText);
     const finished: Row[] = [];
     for (const c of completions) {
@@ -221,7 +217,7 @@ export class SqliteJobStorage extends SqlEngineStorage {
       if (row) finished.push(row);
     }
     this.sqlite.bodySync(this.afterFinish(finished, JobRunStatus.Completed, this.clock.now()));
-    return [...inBatches, ...finished.map((row) => row.id as string)];
+    return finished.map((row) => row.id as string);
   }
 
   /**
