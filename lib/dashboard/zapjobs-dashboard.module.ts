@@ -1,6 +1,8 @@
-import { Controller, Module, UseGuards, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { Controller, Module, UseGuards, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { DashboardApiController } from './api/dashboard-api.controller.js';
+import { DashboardOpenApi, type DashboardApiMount } from './api/dashboard-openapi.js';
 import { DashboardGuard } from './auth/dashboard.guard.js';
 import {
   DASHBOARD_OPTIONS, normalisePath, resolveDashboardOptions, type ResolvedDashboardOptions, type ZapJobsDashboardAsyncOptions,
@@ -10,24 +12,49 @@ import { DashboardService } from './dashboard.service.js';
 import { DashboardPagesController } from './pages/dashboard-pages.controller.js';
 
 /**
- * The controllers, mounted at `path`: a subclass per mount, since a Nest controller's path is fixed
- * when its class is decorated. Every route passes DashboardGuard.
+ * One mount of the dashboard at `path`. Classes are made per mount: a Nest controller's path is fixed
+ * when its class is decorated, and the API's own module is what @nestjs/swagger is told to scan
+ * (`include`), so that each mount's document holds its own API only. That module holds the options
+ * and the services, and exports them to ZapJobsDashboardModule, which holds the pages. Every route
+ * passes DashboardGuard.
  */
-function controllersAt(path: string): Type<unknown>[] {
+function mount(path: string, options: Provider, imports: NonNullable<ModuleMetadata['imports']>): DynamicModule {
   @Controller(`${path}/api`)
   @UseGuards(DashboardGuard)
   class ZapJobsDashboardApiController extends DashboardApiController {}
 
+  @Module({})
+  class ZapJobsDashboardApiModule {}
+
+  const api: DashboardApiMount = { module: ZapJobsDashboardApiModule, controller: ZapJobsDashboardApiController };
+  const shared = [DASHBOARD_OPTIONS, DashboardService, DashboardGuard];
+  return {
+    module: ZapJobsDashboardApiModule,
+    imports,
+    controllers: [ZapJobsDashboardApiController],
+    providers: [
+      options,
+      DashboardService,
+      DashboardGuard,
+      {
+        provide: DashboardOpenApi,
+        useFactory: (resolved: ResolvedDashboardOptions, modules: ModulesContainer, config: ApplicationConfig, host: HttpAdapterHost) =>
+          new DashboardOpenApi(api, resolved, modules, config, host),
+        inject: [DASHBOARD_OPTIONS, ModulesContainer, ApplicationConfig, HttpAdapterHost],
+      },
+    ],
+    exports: shared,
+  };
+}
+
+function pagesAt(path: string) {
   @Controller(path)
   @UseGuards(DashboardGuard)
   class ZapJobsDashboardPagesController extends DashboardPagesController {}
-
-  return [ZapJobsDashboardApiController, ZapJobsDashboardPagesController];
+  return ZapJobsDashboardPagesController;
 }
 
 const resolved = (path: string, raw: ZapJobsDashboardRuntimeOptions): ResolvedDashboardOptions => resolveDashboardOptions(path, raw);
-
-const providers: Provider[] = [DashboardService, DashboardGuard];
 
 /**
  * Pages and a JSON API to look into ZapJobs and act on it, imported beside ZapJobsModule in an HTTP
@@ -47,8 +74,8 @@ export class ZapJobsDashboardModule {
     const value = resolved(path, options);
     return {
       module: ZapJobsDashboardModule,
-      controllers: controllersAt(path),
-      providers: [{ provide: DASHBOARD_OPTIONS, useValue: value }, ...providers],
+      imports: [mount(path, { provide: DASHBOARD_OPTIONS, useValue: value }, [])],
+      controllers: [pagesAt(path)],
     };
   }
 
@@ -57,18 +84,15 @@ export class ZapJobsDashboardModule {
       throw new InvalidOptionsError(['ZapJobsDashboardModule.forRootAsync(options): expected an object with a useFactory function']);
     }
     const path = normalisePath(options.path);
+    const provider: Provider = {
+      provide: DASHBOARD_OPTIONS,
+      useFactory: async (...args: unknown[]) => resolved(path, await options.useFactory(...args)),
+      inject: options.inject ?? [],
+    };
     return {
       module: ZapJobsDashboardModule,
-      imports: options.imports ?? [],
-      controllers: controllersAt(path),
-      providers: [
-        {
-          provide: DASHBOARD_OPTIONS,
-          useFactory: async (...args: unknown[]) => resolved(path, await options.useFactory(...args)),
-          inject: options.inject ?? [],
-        },
-        ...providers,
-      ],
+      imports: [mount(path, provider, options.imports ?? [])],
+      controllers: [pagesAt(path)],
     };
   }
 }

@@ -3,9 +3,17 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { dirname, join, resolve } from 'node:path';
 import { basicAuthMatches } from '../../lib/dashboard/auth/basic-auth.js';
 import { crossSiteReason } from '../../lib/dashboard/auth/same-origin.js';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { openApiDocument } from '../../lib/dashboard/api/openapi.js';
+import { ZapJobsDashboardModule } from '../../lib/dashboard/index.js';
 import { escapeHtml, html, raw } from '../../lib/dashboard/pages/html.js';
 import { cronWords } from '../../lib/dashboard/pages/schedule-words.js';
+
+/** The document openapi.ts writes (without @nestjs/swagger) of the API controller mounted at /zapjobs. */
+function ownDocument(readOnly: boolean): any {
+  const api = ZapJobsDashboardModule.forRoot({ auth: 'none' }).imports![0] as DynamicModule;
+  return JSON.parse(JSON.stringify(openApiDocument(api.controllers![0] as Type<unknown>, { readOnly, basic: false })));
+}
 
 const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`;
 
@@ -48,9 +56,8 @@ describe('dashboard: schedules in words', () => {
 });
 
 /**
- * The OpenAPI 3.0 checks that can be made without a validator package (none is installed): the
- * document's shape, every operation with responses, every path parameter declared, every $ref
- * resolving, and every schema built from the keywords 3.0 allows.
+ * The document written without @nestjs/swagger: the OpenAPI 3.0 checks beyond the validator's (every
+ * path parameter declared, every schema built from the keywords 3.0 allows), then the validator.
  */
 describe('dashboard: the OpenAPI document', () => {
   const SCHEMA_KEYS = new Set([
@@ -92,7 +99,7 @@ describe('dashboard: the OpenAPI document', () => {
   }
 
   it.each([false, true])('is well formed (readOnly: %s)', (readOnly) => {
-    const doc = JSON.parse(JSON.stringify(openApiDocument('/zapjobs', readOnly))) as Record<string, any>;
+    const doc = ownDocument(readOnly);
     expect(doc.openapi).toMatch(/^3\.0\.\d$/);
     expect(typeof doc.info.title).toBe('string');
     expect(typeof doc.info.version).toBe('string');
@@ -124,15 +131,22 @@ describe('dashboard: the OpenAPI document', () => {
     expect(readOnly ? Object.keys(doc.paths).some((p) => p.includes('retry')) : true).toBe(!readOnly || false);
   });
 
+  it('puts the routes under the global prefix, and states basic auth when it is the auth', () => {
+    const api = ZapJobsDashboardModule.forRoot({ auth: 'none' }).imports![0] as DynamicModule;
+    const doc = openApiDocument(api.controllers![0] as Type<unknown>, { globalPrefix: '/v1/', readOnly: false, basic: true }) as any;
+    expect(Object.keys(doc.paths)).toContain('/v1/zapjobs/api/runs/{id}/retry');
+    expect(doc.security).toEqual([{ basic: [] }]);
+  });
+
   it.each([false, true])('passes a real OpenAPI 3 validator, @apidevtools/swagger-parser (readOnly: %s)', async (readOnly) => {
     // validate() checks the document against the OpenAPI 3.0 JSON Schema and resolves every $ref;
     // it rejects with the offending path otherwise.
-    const doc = JSON.parse(JSON.stringify(openApiDocument('/zapjobs', readOnly)));
+    const doc = ownDocument(readOnly);
     const validated = (await SwaggerParser.validate(doc)) as { openapi: string; paths: Record<string, unknown> };
     expect(validated.openapi).toMatch(/^3\.0\.\d$/);
     expect(Object.keys(validated.paths).length).toBeGreaterThan(5);
     // And it can fail: a broken $ref is refused.
-    const broken = JSON.parse(JSON.stringify(openApiDocument('/zapjobs', readOnly)));
+    const broken = ownDocument(readOnly);
     broken.components.schemas.Broken = { $ref: '#/components/schemas/DoesNotExist' };
     await expect(SwaggerParser.validate(broken)).rejects.toThrow();
   });

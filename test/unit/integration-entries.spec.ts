@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { nodeArgsWithout } from '../helpers/missing-packages.js';
 import { tempDir } from '../helpers/temp-db.js';
 
 const DIST = resolve('dist');
-const OPTIONAL = ['@nestjs/terminus', 'prom-client'];
+const OPTIONAL = ['@nestjs/terminus', 'prom-client', '@nestjs/swagger'];
 
 /**
  * Imports a built entry in a fresh node whose module resolution fails on the integrations'
@@ -42,7 +43,7 @@ describe('the integrations are optional peers', () => {
     if (!existsSync(join(DIST, 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   });
 
-  it("importing '@zapjobs/nestjs' loads neither @nestjs/terminus nor prom-client", () => {
+  it("importing '@zapjobs/nestjs' loads none of @nestjs/terminus, prom-client, @nestjs/swagger", () => {
     const child = importWithout('@zapjobs/nestjs');
 
     expect(child.stderr).not.toMatch(/loaded/);
@@ -57,5 +58,14 @@ describe('the integrations are optional peers', () => {
 
     expect(child.status).not.toBe(0);
     expect(child.stderr).toContain(`loaded ${library}`);
+  });
+
+  it("'@zapjobs/nestjs/dashboard' loads where @nestjs/swagger is not installed; where it is but fails to load, the import fails", () => {
+    const script = `const { ZapJobsDashboardModule } = await import('@zapjobs/nestjs/dashboard'); console.log(typeof ZapJobsDashboardModule.forRoot);`;
+    const absent = spawnSync(process.execPath, [...nodeArgsWithout(['@nestjs/swagger']), '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(absent.stderr).toBe('');
+    expect(absent.stdout.trim()).toBe('function');
+    // The refusing hook above throws an error that is not "not found": a broken install is reported, never taken for an absent one.
+    expect(importWithout('@zapjobs/nestjs/dashboard').stderr).toContain('loaded @nestjs/swagger');
   });
 });

@@ -1,4 +1,5 @@
 import { applyDecorators, BadRequestException, Get, Header, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { ApiHidden } from '../api/swagger.js';
 import { DASHBOARD_CSS } from '../assets/dashboard-css.js';
 import { DASHBOARD_JS } from '../assets/dashboard-js.js';
 import { BULK_ACTIONS, DashboardService, type BulkAction } from '../dashboard.service.js';
@@ -15,7 +16,8 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inl
 /** A page: HTML, never cached (it shows live data), under the CSP. */
 const HtmlPage = () => applyDecorators(Header('Content-Type', HTML), Header('Content-Security-Policy', CSP), Header('Cache-Control', 'no-store'));
 
-/** The server-rendered pages, and their two assets. Mounted at the configured path by ZapJobsDashboardModule. */
+/** The server-rendered pages, and their two assets. Mounted at the configured path by ZapJobsDashboardModule. HTML: in no OpenAPI document. */
+@ApiHidden()
 export class DashboardPagesController {
   // Explicit: this class is not decorated itself (its mounted subclass is), so no parameter types are emitted for it.
   constructor(@Inject(DashboardService) protected readonly dashboard: DashboardService) {}
