@@ -1,5 +1,8 @@
 import type { Type } from '@nestjs/common';
 
+/** The two packages, once loaded: every enqueue and attempt of a job with an input class uses them. */
+let validation: Promise<[typeof import('class-transformer'), typeof import('class-validator')]> | undefined;
+
 /**
  * Checks `input` against a job's class-validator input class; returns the instance (class-transformer's
  * plainToInstance) and the failed rules' messages. class-validator and class-transformer are loaded on
@@ -7,7 +10,7 @@ import type { Type } from '@nestjs/common';
  * applications whose jobs declare an `input` class need it (they import it themselves for the decorators).
  */
 export async function checkInput(inputClass: Type<unknown>, input: object): Promise<{ instance: object; reasons: string[] }> {
-  const [{ plainToInstance }, { validate }] = await Promise.all([import('class-transformer'), import('class-validator')]);
+  const [{ plainToInstance }, { validate }] = await (validation ??= Promise.all([import('class-transformer'), import('class-validator')]));
   const instance = plainToInstance(inputClass, input) as object;
   const errors = await validate(instance, { forbidUnknownValues: false });
   return { instance, reasons: errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })) };
