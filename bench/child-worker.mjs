@@ -25,17 +25,21 @@ async function handler(data) {
   if (data?.probe) process.send({ type: 'started', i: data.i, at });
 }
 
-let worker;
+// 'stop' may come before startWorker has resolved: with one job queued (W7) the job can be done, and
+// seen done by the orchestrator, while the app is still finishing its bootstrap.
+let starting;
 serveParent({
   async enqueue({ i }) {
     const t = epochNow();
-    await worker.enqueue({ i, t, probe: true });
+    await (await starting).enqueue({ i, t, probe: true });
     return { t };
   },
   async stop() {
+    const worker = await starting;
     await worker.stop();
     return { firstStartAt, bootAt: worker.bootAt ?? null, started, waits, peakRssMb: peakRssMb(), exit: true };
   },
 });
-worker = await contender.startWorker(config.target, { concurrency: config.concurrency, handler });
+starting = contender.startWorker(config.target, { concurrency: config.concurrency, handler });
+await starting;
 process.send({ type: 'ready', at: epochNow() });

@@ -75,6 +75,13 @@ if (scale !== 1) {
 }
 const out = option('--out') ?? join(rootDir, 'docs', 'benchmarks.md');
 const only = option('--only')?.split(',');
+// A workload of another plan would silently run nothing (`--quick --only W7`): say so instead.
+const unplanned = only?.filter((id) => !plan.workloads[id]) ?? [];
+if (unplanned.length) {
+  const hint = mode === 'quick' && unplanned.every((id) => PLANS.full.workloads[id]) ? '; run it without --quick (--repetitions 1 for a single pass)' : '';
+  console.error(`--only ${unplanned.join(',')}: not in the ${mode} plan (${Object.keys(plan.workloads).join(', ')})${hint}`);
+  process.exit(1);
+}
 // Aliases: zapjobs-postgres for zapjobs-pg.
 const ALIASES = { 'zapjobs-postgres': 'zapjobs-pg' };
 const baselineDir = option('--baseline') && resolve(option('--baseline'));

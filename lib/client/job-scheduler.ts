@@ -1,6 +1,4 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { jobIdOf } from '../discovery/job-metadata.accessor.js';
 import { JobRegistry } from '../discovery/job-registry.js';
 import { limitKeys } from '../discovery/job-limits.js';
@@ -24,6 +22,7 @@ import { mergeUnique } from '../storage/unique.js';
 import { nextTick } from '../scheduler/next-tick.js';
 import { RecurringScheduler } from '../scheduler/recurring-scheduler.js';
 import { Clock } from '../util/clock.js';
+import { checkInput } from '../util/input-class.js';
 import { parseDuration } from '../util/duration.js';
 import { toJson } from '../util/json.js';
 import { errorMessage } from '../worker/to-error.js';
@@ -466,13 +465,8 @@ export class JobScheduler implements OnApplicationShutdown {
       if (input === null || typeof input !== 'object') {
         throw new JobInputValidationError(jobTypeId, [`input must be an object matching ${inputClass.name}, got ${input === null ? 'null' : typeof input}`]);
       }
-      const errors = await validate(plainToInstance(inputClass, input) as object, { forbidUnknownValues: false });
-      if (errors.length > 0) {
-        throw new JobInputValidationError(
-          jobTypeId,
-          errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })),
-        );
-      }
+      const { reasons } = await checkInput(inputClass, input);
+      if (reasons.length > 0) throw new JobInputValidationError(jobTypeId, reasons);
     }
     const inputJson = toJson(input, `input of job '${jobTypeId}'`, this.options.maxPayloadBytes);
     let scheduledAt: Date | undefined;

@@ -3,6 +3,7 @@ import type { MigrationRunner } from '../migrations/migration-runner.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
 import type { Clock } from '../util/clock.js';
 import type { EngineStorage } from './engine-storage.js';
+import { sqliteBackend } from './sqlite/sqlite-backend.js';
 
 /**
  * A backend as a driver, chosen once from `options.storage` (model: riverqueue/river's driver
@@ -16,11 +17,14 @@ export interface StorageBackend {
 }
 
 /**
- * The backend of `storage`, loaded on demand: an application on SQLite never loads `pg`, and one
- * on PostgreSQL never needs better-sqlite3 (both are optional peer dependencies).
+ * The backend of `storage`. PostgreSQL's is loaded on demand, so that an application on SQLite never
+ * loads `pg` (an optional peer dependency). SQLite's is imported with this module: it loads no
+ * optional package (TypeORM opens better-sqlite3 only when its DataSource initializes, so an
+ * application on PostgreSQL never needs it). Importing it, and typeorm with it (which every backend
+ * needs, and which takes longer to import than the whole boot takes to run), with the module rather
+ * than inside `createApplicationContext` leaves the boot to its own work: the database, the
+ * migrations, discovery, the first claim.
  */
 export async function backendFor(storage: ResolvedZapJobsOptions['storage']): Promise<StorageBackend> {
-  return storage === 'postgres'
-    ? (await import('./postgres/postgres-backend.js')).postgresBackend
-    : (await import('./sqlite/sqlite-backend.js')).sqliteBackend;
+  return storage === 'postgres' ? (await import('./postgres/postgres-backend.js')).postgresBackend : sqliteBackend;
 }

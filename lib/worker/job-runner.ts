@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { RegisteredJob } from '../discovery/job-registry.js';
 import { JobTimeoutError, UnrecoverableJobError } from '../errors/errors.js';
 import type { JobCheckpoint, JobContext, JobLogger, JobProgress } from '../interfaces/job-context.interface.js';
 import { JobLogLevel } from '../model/statuses.js';
 import type { AttemptLease, AttemptLogLine, ClaimedRun } from '../storage/job-storage.types.js';
 import type { Clock } from '../util/clock.js';
+import { checkInput } from '../util/input-class.js';
 import { toJson } from '../util/json.js';
 import { AttemptCheckpoint } from './attempt-checkpoint.js';
 import type { AttemptControl } from './attempt-control.js';
@@ -143,10 +142,8 @@ async function inputOf(job: RegisteredJob, run: ClaimedRun): Promise<unknown> {
   if (input === null || typeof input !== 'object') {
     throw new UnrecoverableJobError(`the stored input is not an object matching ${inputClass.name}`);
   }
-  const instance = plainToInstance(inputClass, input) as object;
-  const errors = await validate(instance, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const reasons = errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }));
+  const { instance, reasons } = await checkInput(inputClass, input);
+  if (reasons.length > 0) {
     throw new UnrecoverableJobError(`the stored input does not match ${inputClass.name}: ${reasons.join('; ')}`);
   }
   return instance;

@@ -1,4 +1,6 @@
-import { EntitySchema, type EntitySchemaColumnOptions, type ValueTransformer } from 'typeorm';
+import type { EntitySchemaColumnOptions, ValueTransformer } from 'typeorm';
+// typeorm's own module, not its index: see storage/sqlite/sqlite-connection.ts.
+import { EntitySchema } from 'typeorm/entity-schema/EntitySchema.js';
 import type { JobDefinition, JobLog, JobRun, WorkerHeartbeat } from '../../model/job-run.js';
 import type { JobRunStatus } from '../../model/statuses.js';
 import { bitsOf, statusesOf } from '../unique.js';

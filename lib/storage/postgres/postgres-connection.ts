@@ -1,4 +1,5 @@
-import { DataSource } from 'typeorm';
+// typeorm's own module, not its index: see sqlite-connection.ts.
+import { DataSource } from 'typeorm/data-source/DataSource.js';
 import { ZapJobsError } from '../../errors/zapjobs.error.js';
 import type { ResolvedZapJobsOptions } from '../../options/resolved-options.js';
 import { redactUrl } from '../../options/resolve-options.js';

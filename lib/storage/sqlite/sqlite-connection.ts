@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
+// typeorm's own module, not its index: the index loads all of TypeORM (some 100 ms more at start-up)
+// for the two classes ZapJobs uses; an application importing 'typeorm' gets the same class.
+import { DataSource } from 'typeorm/data-source/DataSource.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { ResolvedZapJobsOptions } from '../../options/resolved-options.js';
 import { zapjobsEntities } from '../entities/entity-schemas.js';

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { Job, JobRunStatus, type JobHandler } from '../../lib/index.js';
+import { describeEachBackend } from '../helpers/backends.js';
+import { appPerTest } from '../helpers/app-per-test.js';
+import { bootApp, runIn } from '../helpers/boot.js';
+import { startChild, type Child } from '../helpers/child-process.js';
+
+/** The producer's view of the job the worker process runs. */
+@Job({ id: 'startup.first', maxRetries: 0 })
+class FirstJob implements JobHandler {
+  handle() {}
+}
+
+/**
+ * A worker process started with a run already queued (W7 of the bench): the worker claims at once
+ * when it starts, not at its first poll (10 minutes away here), and its start loads none of the
+ * packages only some applications need: class-validator (jobs with an `input` class), pg (PostgreSQL).
+ */
+describeEachBackend('start-up of a worker process', (backend) => {
+  const t = appPerTest(backend);
+  let worker: Child | undefined;
+
+  afterEach(async () => {
+    worker?.process.kill('SIGKILL');
+    await worker?.exited;
+    worker = undefined;
+  });
+
+  it('runs a run queued before it started right away, without the optional packages it does not need', async () => {
+    t.booted = await bootApp({ ...t.db.options, enableWorkers: false, enableScheduler: false }, [FirstJob]);
+    const runId = await t.booted.jobs.enqueue('startup.first', {});
+    worker = startChild('startup-process.ts', [JSON.stringify(t.db.options)]);
+    const first = JSON.parse(await worker.waitForLine((l) => l.includes('"first"'))) as { bootToFirstMs: number; loaded: Record<string, boolean> };
+    // A generous bound for a loaded machine, far below the poll interval: only the claim at start fits in it.
+    expect(first.bootToFirstMs).toBeLessThan(10_000);
+    expect((await runIn(t.booted.storage, runId, [JobRunStatus.Completed], 10_000)).attemptNumber).toBe(1);
+    expect(first.loaded).toEqual({
+      'class-validator': false, 'class-transformer': false, 'libphonenumber-js': false, pg: backend.name === 'postgres',
+    });
+    // Closed, not killed: no connection of a dead process still holds a lock when the schema is dropped.
+    worker.process.kill('SIGTERM');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+  });
+});
