@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `zapjobs` bin (package.json "bin"). No Nest application: the commands open the storage directly.
-// @nestjs/common, which the storage imports (its Logger), decorates its own classes as it loads: it needs
-// reflect-metadata loaded first, as a Nest app loads it.
+// The options schema's decorators (class-validator) need it loaded first, as a Nest app loads it.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { runCli } from './program.js';

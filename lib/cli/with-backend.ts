@@ -5,7 +5,7 @@ import type { ConnectOptions } from './connection.js';
 
 /**
  * Runs `body` on the database of the command's flags, closing it afterwards whatever happens.
- * The connection code (TypeORM and a driver: most of a second of CPU) is loaded
+ * The connection code (TypeORM, a driver, the options schema: about a second of CPU) is loaded
  * here, once the flags are known to be right, so that --help and usage errors answer at once.
  */
 export async function withBackend<T>(command: Command, body: (opened: OpenedBackend) => Promise<T>, options?: ConnectOptions): Promise<T> {

@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
 import { InvalidOptionsError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 import { parseDuration } from '../util/duration.js';
 import type { ZapJobsModuleOptions } from './zapjobs-options.interface.js';
 import type { ResolvedZapJobsOptions } from './resolved-options.js';
-import { checkOptions, OPTION_KEYS, SCHEDULE_ADOPTION_KEYS } from './options.schema.js';
+import { OPTION_KEYS, SCHEDULE_ADOPTION_KEYS, ZapJobsOptionsSchema } from './options.schema.js';
 
 /** A worker id that stays readable in the heartbeats table and differs between restarts. */
 export function defaultWorkerId(): string {
@@ -22,6 +24,16 @@ export function shown(path: string, value: unknown): string {
 /** 'postgres://me:secret@host/db' -> 'postgres://me:***@host/db'. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:).*@/, '$1***@');
+}
+
+function flatten(errors: ValidationError[], parent = ''): string[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map(
+      (message) => `${path}: ${message.replace(error.property, path)} (got ${shown(path, error.value)})`,
+    );
+    return [...own, ...flatten(error.children ?? [], path)];
+  });
 }
 
 const QUEUE_KEYS = ['name', 'concurrency'];
@@ -103,7 +115,8 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     throw new InvalidOptionsError([messages.optionsNotObject('ZapJobsModule options', raw)]);
   }
   const input = raw as Record<string, unknown>;
-  const problems = checkOptions(input).map(({ path, message, value }) => `${path}: ${message} (got ${shown(path, value)})`);
+  const schema = plainToInstance(ZapJobsOptionsSchema, input);
+  const problems = flatten(validateSync(schema, { forbidUnknownValues: false }));
   const known = new Set<string>(OPTION_KEYS);
   for (const key of Object.keys(input)) {
     if (!known.has(key) && input[key] !== undefined) {
