@@ -34,7 +34,8 @@ describeEachBackend('ZapJobsMetricsModule: the scrape after known jobs', (backen
     for (const id of echoes) await runIn(app.storage, id, [JobRunStatus.Completed]);
     await runIn(app.storage, failing, [JobRunStatus.Failed]);
     const blocking = await app.jobs.enqueue(BlockingJob, null);
-    await runIn(app.storage, blocking, [JobRunStatus.Running]);
+    // Its handler started (the row says Running from the claim's commit, a moment before the worker holds it).
+    await waitFor(() => probe.calls.some((call) => call.runId === blocking));
 
     const text = await registry.metrics();
     const echo = { job: 'echo', queue: 'default' };

@@ -88,7 +88,7 @@ function query<T>(file: string, sql: string): T[] {
   }
 }
 
-const ZAPJOBS_TABLES = ['zj_batches', 'zj_definitions', 'zj_events', 'zj_heartbeats', 'zj_logs', 'zj_migrations', 'zj_runs', 'zj_schedules'];
+const ZAPJOBS_TABLES = ['zj_batch_parents', 'zj_batches', 'zj_definitions', 'zj_events', 'zj_heartbeats', 'zj_logs', 'zj_migrations', 'zj_runs', 'zj_schedules'];
 
 describe('ZapJobsModule.forRoot', () => {
   it('creates the folder and the file, is global, and stores the definitions of the @Job classes', async () => {
@@ -201,7 +201,7 @@ describe('ZapJobsModule.forRootAsync', () => {
     // Global too: the feature module got JobStorage without importing ZapJobsModule.
     const storage = app.get(UsesStorage).storage;
     expect((await storage.getAllDefinitions()).map((d) => d.jobTypeId).sort()).toEqual(['nightly-report', 'send-email']);
-    expect(tablesIn(file)).toEqual(['jobs_batches', 'jobs_definitions', 'jobs_events', 'jobs_heartbeats', 'jobs_logs', 'jobs_migrations', 'jobs_runs', 'jobs_schedules']);
+    expect(tablesIn(file)).toEqual(['jobs_batch_parents', 'jobs_batches', 'jobs_definitions', 'jobs_events', 'jobs_heartbeats', 'jobs_logs', 'jobs_migrations', 'jobs_runs', 'jobs_schedules']);
   });
 
   it('fails start-up when the factory returns a bad option, naming it and its value', async () => {

@@ -54,7 +54,7 @@ describe('ZapJobsMigrations on SQLite', () => {
 
     expect(await migrations.migrate()).toEqual(ALL);
 
-    expect(tableNames(dataSource)).toEqual(['acme_batches', 'acme_definitions', 'acme_events', 'acme_heartbeats', 'acme_logs', 'acme_migrations', 'acme_runs', 'acme_schedules']);
+    expect(tableNames(dataSource)).toEqual(['acme_batch_parents', 'acme_batches', 'acme_definitions', 'acme_events', 'acme_heartbeats', 'acme_logs', 'acme_migrations', 'acme_runs', 'acme_schedules']);
     const indexes = rawSqlite(dataSource).prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as Array<{ name: string }>;
     expect(indexes.length).toBeGreaterThan(0);
     expect(indexes.filter((index) => !index.name.startsWith('acme_'))).toEqual([]);
