@@ -85,3 +85,15 @@ export async function openMonitor(target) {
 
 export const openProducer = (target) => openProducerWith(storage(target));
 export const startWorker = (target, options) => startWorkerWith(storage(target), options);
+
+/** This contender with `prefetch: n` (off by default), in the drain workloads, where fetching ahead is what it changes. */
+export function prefetching(n) {
+  return {
+    key: 'zapjobs-pg-prefetch', label: `ZapJobs (PostgreSQL), prefetch ${n}`,
+    description: `ZapJobs (PostgreSQL) as above, with \`prefetch: ${n}\`: each worker holds up to ${n} runs claimed ahead of its free slots.`,
+    versions: async () => ({}),
+    workloads: ['W2', 'W5'],
+    createTarget, destroyTarget, openMonitor, openProducer,
+    startWorker: (target, options) => startWorkerWith({ ...storage(target), prefetch: n }, options),
+  };
+}

@@ -104,3 +104,15 @@ export async function startWorkerWith(storage, { concurrency, handler }) {
     stop: () => app.close(),
   };
 }
+
+/** This contender with `prefetch: n` (off by default), in the drain workloads, where fetching ahead is what it changes. */
+export function prefetching(n) {
+  return {
+    key: 'zapjobs-prefetch', label: `ZapJobs (SQLite), prefetch ${n}`,
+    description: `ZapJobs (SQLite) as above, with \`prefetch: ${n}\`: each worker holds up to ${n} runs claimed ahead of its free slots, so each transaction completes and claims more.`,
+    versions: () => ({}),
+    workloads: ['W2', 'W5'],
+    createTarget, destroyTarget, openMonitor, openProducer,
+    startWorker: (target, options) => startWorkerWith({ database: target.file, prefetch: n }, options),
+  };
+}

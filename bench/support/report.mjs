@@ -20,7 +20,7 @@ function comparison(table, zapjobs, other, name = '') {
 }
 
 /** The contenders on PostgreSQL that ZapJobs on PostgreSQL is compared with, besides ZapJobs on SQLite. */
-const PG_PEERS = ['zapjobs-pg@baseline', 'graphile-worker', 'graphile-worker-batched'];
+const PG_PEERS = ['zapjobs-pg@baseline', 'zapjobs-pg-prefetch', 'graphile-worker', 'graphile-worker-batched'];
 
 export function renderTable(table, { keys, labels, results }) {
   const base = table.baseTable ? results.get(table.baseTable) : null;

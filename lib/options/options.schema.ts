@@ -100,6 +100,7 @@ export class ZapJobsOptionsSchema {
   queues?: unknown[];
 
   @IsOptional() @IsInt() @Min(1) @Max(1000) concurrency?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(1000) prefetch?: number;
   @IsOptional() @IsDuration(DURATION_BOUNDS.pollInterval) pollInterval?: unknown;
   @IsOptional() @IsDuration(DURATION_BOUNDS.heartbeatInterval) heartbeatInterval?: unknown;
   @IsOptional() @IsDuration(DURATION_BOUNDS.staleAfter) staleAfter?: unknown;
@@ -136,7 +137,7 @@ export const SCHEDULE_ADOPTION_KEYS: readonly string[] = ['adopt'];
 /** Every key the options object may hold (typos are reported rather than silently ignored). */
 export const OPTION_KEYS: readonly string[] = [
   'storage', 'database', 'url', 'host', 'port', 'username', 'password', 'schema', 'poolSize', 'tablePrefix', 'autoMigrate', 'journalMode', 'busyTimeout', 'logging',
-  'queues', 'concurrency', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
+  'queues', 'concurrency', 'prefetch', 'pollInterval', 'heartbeatInterval', 'staleAfter', 'shutdownTimeout',
   'enableScheduler', 'enableWorkers', 'schedule', 'workerId', 'defaultTimeout', 'defaultMaxRetries', 'retryPolicy',
   'retention', 'failedRetention', 'logRetention', 'cleanupInterval', 'cleanupBatchSize', 'maxPayloadBytes', 'events', 'webhooks',
   // added by ConfigurableModuleBuilder's extras

@@ -166,6 +166,7 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
     queues: Object.freeze(queues.map((q) => q.name)),
     queueConcurrency: queues.some((q) => q.concurrency !== null) ? Object.freeze(queues.map((q) => q.concurrency)) : undefined,
     concurrency: raw.concurrency ?? 10,
+    prefetch: raw.prefetch ?? 0,
     pollInterval: ms(raw.pollInterval, '1s', 'pollInterval'),
     heartbeatInterval: ms(raw.heartbeatInterval, '10s', 'heartbeatInterval'),
     staleAfter: ms(raw.staleAfter, '1m', 'staleAfter'),

@@ -25,6 +25,8 @@ export interface ResolvedZapJobsOptions {
   /** Per-queue caps on this process's slots, in the order of `queues` (null: no cap). Undefined when no queue has one. */
   queueConcurrency: ReadonlyArray<number | null> | undefined;
   concurrency: number;
+  /** Runs claimed ahead of free slots and held here (0: none). */
+  prefetch: number;
   pollInterval: number;
   heartbeatInterval: number;
   staleAfter: number;

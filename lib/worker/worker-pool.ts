@@ -42,6 +42,13 @@ export class WorkerPool {
   private readonly active = new Map<string, Attempt>();
   /** Every attempt still settling, superseded ones included: what stop() drains. */
   private readonly attempts = new Set<Attempt>();
+  /**
+   * Runs claimed ahead of free slots (options.prefetch): Running under this worker's lease, not
+   * started. Each slot a handler frees goes to the first of them at once.
+   */
+  private readonly prefetched: ClaimedRun[] = [];
+  /** Attempts whose handler runs now (an attempt whose outcome waits for its commit no longer counts). */
+  private executing = 0;
   private readonly completer: RunCompleter;
   private loopDone: Promise<void> | undefined;
   private stopping = false;
@@ -67,9 +74,7 @@ export class WorkerPool {
         // Without the loop (stopping, or runs driven by runClaim) freed slots are not refilled.
         claimFor: (completing) => this.claimRequest(this.stopping || !this.loopDone ? 0 : this.freeSlotsAfter(completing), completing),
         claimSettled: (request) => this.claimSettled(request),
-        execute: (runs) => {
-          for (const run of runs) void this.execute(run);
-        },
+        execute: (runs) => this.admit(runs),
       },
       this.logger,
     );
@@ -83,14 +88,18 @@ export class WorkerPool {
     return this.loopDone !== undefined && !this.stopping;
   }
 
-  /** Ids of the runs this worker is executing now. */
+  /** Ids of the runs this worker holds now: executing, or prefetched. */
   heldRunIds(): string[] {
-    return [...this.active.keys()];
+    return [...this.active.keys(), ...this.prefetched.map((run) => run.id)];
   }
 
-  /** The leases of the attempts this worker is executing now. */
+  /** The leases of the runs this worker holds now: its attempts, and the runs it prefetched. */
   heldLeases(): AttemptLease[] {
-    return [...this.active.values()].map((attempt) => attempt.lease);
+    return [...[...this.active.values()].map((attempt) => attempt.lease), ...this.prefetched.map((run) => this.leaseOf(run))];
+  }
+
+  private leaseOf(run: ClaimedRun): AttemptLease {
+    return { runId: run.id, workerId: this.workerId, attempt: run.attemptNumber };
   }
 
   /** Starts claiming. The heartbeat row must exist first (HeartbeatService.start), so no live run looks orphaned. */
@@ -126,8 +135,9 @@ export class WorkerPool {
     this.wakeUp?.();
   }
 
-  /** Aborts the attempt this worker executes of a run (cancel, or a lease lost to recovery). */
+  /** Aborts the attempt this worker executes of a run (cancel, or a lease lost to recovery); a prefetched run is dropped. */
   abort(runId: string, reason: Error): boolean {
+    if (this.dropPrefetched((run) => run.id === runId, reason)) return true;
     const attempt = this.active.get(runId);
     if (!attempt) return false;
     attempt.control.abort(reason);
@@ -136,9 +146,22 @@ export class WorkerPool {
 
   /** Aborts that attempt only: a newer attempt of the same run (claimed again here) goes on. */
   abortAttempt(lease: AttemptLease, reason: Error): boolean {
+    if (this.dropPrefetched((run) => run.id === lease.runId && run.attemptNumber === lease.attempt, reason)) return true;
     const attempt = this.active.get(lease.runId);
     if (!attempt || attempt.lease.attempt !== lease.attempt) return false;
     attempt.control.abort(reason);
+    return true;
+  }
+
+  /** A prefetched run that must not start (cancelled, or its lease lost): forgotten, and reported as an aborted attempt would be. */
+  private dropPrefetched(match: (run: ClaimedRun) => boolean, reason: Error): boolean {
+    const i = this.prefetched.findIndex(match);
+    if (i < 0) return false;
+    const [run] = this.prefetched.splice(i, 1);
+    if (isInstance(reason, JobCancelledError)) {
+      this.events.emit('cancelled', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber });
+    }
+    this.notify();
     return true;
   }
 
@@ -152,6 +175,7 @@ export class WorkerPool {
     this.notify();
     await this.unlisten();
     await this.loopDone;
+    await this.releasePrefetched();
     const timedOut = await this.drain(timeoutMs);
     if (timedOut && this.attempts.size > 0) {
       const unfinished = [...this.attempts];
@@ -169,7 +193,21 @@ export class WorkerPool {
     }
     await this.completer.flush();
     if (this.completer.pending) this.completer.abandon();
+    // A flush in flight when the stop began may have claimed some.
+    await this.releasePrefetched();
     this.loopDone = undefined;
+  }
+
+  /** Prefetched runs back to the queue (at shutdown): they never started, so their attempt does not count. */
+  private async releasePrefetched(): Promise<void> {
+    if (this.prefetched.length === 0) return;
+    const leases = this.prefetched.splice(0).map((run) => this.leaseOf(run));
+    try {
+      await this.storage.releaseRuns(leases);
+    } catch (error) {
+      // Left Running under this worker: stale-run recovery returns them once its heartbeat stops.
+      this.logger.error(`Shutdown: could not return prefetched runs ${leases.map((l) => l.runId).join(', ')} to the queue: ${errorMessage(error)}`);
+    }
   }
 
   /** True when attempts were still running after `timeoutMs`. Attempts a last flush claimed are waited for too. */
@@ -190,7 +228,7 @@ export class WorkerPool {
   private async loop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const free = this.options.concurrency - this.active.size - this.completer.reserved;
+      const free = this.capacity - this.active.size - this.prefetched.length - this.completer.reserved;
       if (free > 0) {
         let claimed: ClaimedRun[];
         const request = this.claimRequest(free);
@@ -206,7 +244,7 @@ export class WorkerPool {
           await this.idle(delay);
           continue;
         }
-        for (const run of claimed) void this.execute(run);
+        this.admit(claimed);
         this.claimSettled(request);
         // A full batch means more may be waiting: claim again at once.
         if (claimed.length === free) continue;
@@ -227,6 +265,7 @@ export class WorkerPool {
     for (const attempt of this.active.values()) {
       if (!freed.has(attempt.run.id)) held.set(attempt.run.queue, (held.get(attempt.run.queue) ?? 0) + 1);
     }
+    for (const run of this.prefetched) held.set(run.queue, (held.get(run.queue) ?? 0) + 1);
     const queueLimits = this.options.queues.map((queue, i) => {
       const cap = caps[i];
       if (cap === null) return limit;
@@ -252,7 +291,27 @@ export class WorkerPool {
   /** Slots free once these completions are committed: only those of current attempts free one. */
   private freeSlotsAfter(completing: readonly RunCompletion[]): number {
     const freed = completing.filter((c) => this.active.get(c.runId)?.lease.attempt === c.attempt).length;
-    return Math.max(0, this.options.concurrency - (this.active.size - freed) - this.completer.reserved);
+    return Math.max(0, this.capacity - (this.active.size - freed) - this.prefetched.length - this.completer.reserved);
+  }
+
+  /** Runs this worker may hold at once: its slots, and as many prefetched. */
+  private get capacity(): number {
+    return this.options.concurrency + this.options.prefetch;
+  }
+
+  /** Claimed runs: started while a slot is free, held (prefetched) otherwise. */
+  private admit(runs: readonly ClaimedRun[]): void {
+    for (const run of runs) {
+      if (this.executing < this.options.concurrency) void this.execute(run);
+      else this.prefetched.push(run);
+    }
+  }
+
+  /** Starts prefetched runs in the slots free now. */
+  private startPrefetched(): void {
+    while (this.prefetched.length > 0 && this.executing < this.options.concurrency && !this.stopping) {
+      void this.execute(this.prefetched.shift() as ClaimedRun, true);
+    }
   }
 
   /** Waits for notify() or `ms`, whichever comes first. */
@@ -275,8 +334,11 @@ export class WorkerPool {
     });
   }
 
-  /** Starts an attempt of a claimed run; resolves when its outcome is recorded (never rejects). */
-  private execute(run: ClaimedRun): Promise<void> {
+  /**
+   * Starts an attempt of a claimed run; resolves when its outcome is recorded (never rejects).
+   * `late`: a prefetched run, which starts after its claim: its wait is counted up to now.
+   */
+  private execute(run: ClaimedRun, late = false): Promise<void> {
     const job = this.registry.get(run.jobTypeId) as RegisteredJob;
     const lease: AttemptLease = { runId: run.id, workerId: this.workerId, attempt: run.attemptNumber };
     const scope = this.instrumentation?.attempt(run, this.workerId);
@@ -292,7 +354,7 @@ export class WorkerPool {
     this.active.set(run.id, attempt);
     this.attempts.add(attempt);
     if (this.events.listening('started')) {
-      const waitMs = Math.max(0, run.startedAt.getTime() - run.scheduledAt.getTime());
+      const waitMs = Math.max(0, (late ? this.clock.now() : run.startedAt.getTime()) - run.scheduledAt.getTime());
       this.events.emit('started', { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber, workerId: this.workerId, waitMs });
     }
     const deps: AttemptDeps = {
@@ -310,7 +372,14 @@ export class WorkerPool {
       maxPayloadBytes: this.options.maxPayloadBytes,
       clock: this.clock,
     };
-    attempt.done = (scope === undefined ? runAttempt(job, run, attempt.control, deps) : scope.within(() => runAttempt(job, run, attempt.control, deps)))
+    this.executing++;
+    const ran = scope === undefined ? runAttempt(job, run, attempt.control, deps) : scope.within(() => runAttempt(job, run, attempt.control, deps));
+    attempt.done = ran
+      .finally(() => {
+        // The handler's slot is free now, before its outcome is committed: a prefetched run takes it.
+        this.executing--;
+        this.startPrefetched();
+      })
       .then((outcome) => this.settle(attempt, outcome))
       .catch((error: unknown) => this.lastResort(attempt, error))
       .finally(() => {
