@@ -17,7 +17,7 @@
 /** Every contender, in the order of the report's rows. */
 export const CONTENDER_KEYS = [
   'zapjobs', 'zapjobs@baseline', 'zapjobs-prefetch', 'zapjobs-pg', 'zapjobs-pg@baseline', 'zapjobs-pg-prefetch', 'raw-1', 'raw-100', 'raw-min-100', 'plainjob', 'liteque', 'bullmq', 'graphile-worker',
-  'graphile-worker-batched',
+  'graphile-worker-batched', 'bare-app',
 ];
 
 /**
@@ -67,6 +67,8 @@ export async function loadContender(key) {
       return (await import('./zapjobs-postgres.mjs')).prefetching(PREFETCH);
     case 'plainjob':
       return import('./plainjob.mjs');
+    case 'bare-app':
+      return import('./bare-app.mjs');
     case 'liteque':
       return import('./liteque.mjs');
     case 'bullmq':

@@ -110,13 +110,22 @@ export async function w5(bench) {
   });
   for (const key of bench.keys) if (MEMORY_NA[key]) table.na(key, MEMORY_NA[key]);
   table.note('Peak RSS: `process.resourceUsage().maxRSS` of the worker process when it stops (BullMQ: the Node process only, not redis-server).');
+  const above = () => {
+    const bare = table.value('bare-app');
+    if (!Number.isFinite(bare)) return;
+    // The bare app is on SQLite: the SQLite rows are read against it.
+    const rows = ['zapjobs', 'zapjobs-prefetch'].filter((k) => Number.isFinite(table.value(k)));
+    table.note(`Above the bare Nest + TypeORM app (${Math.round(bare)} MB): ${rows.map((k) => `${bench.labels[k]} +${Math.round(table.value(k) - bare)} MB`).join(', ')}.`);
+  };
   for (let rep = 0; rep < bench.plan.repetitions; rep++) {
     for (const key of rotation(keys, rep)) {
       await bench.measure(table, key, async () => {
         const result = await drain(bench.ctx, bench.contenders.get(key), { jobs: n, concurrency: 16 });
-        table.add(key, result.peakRssMb, { rate: result.jobsPerSecond, startup: result.startupMs });
+        // The bare app runs no job: no rate.
+        table.add(key, result.peakRssMb, { rate: key === 'bare-app' ? NaN : result.jobsPerSecond, startup: result.startupMs });
         bench.log(table, key, rep);
       });
     }
   }
+  above();
 }
