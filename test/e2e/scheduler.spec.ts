@@ -104,7 +104,8 @@ describeEachBackend('recurring jobs', (backend) => {
     await booted.app.get(RecurringScheduler).tick();
     const [run] = await booted.storage.listRuns({ jobTypeId: 'no-overlap' });
     const definition = (await booted.storage.getJobDefinition('no-overlap'))!;
-    expect(heard).toEqual([{ runId: run.id, jobTypeId: 'no-overlap', queue: definition.queue }]);
+    // Other jobs of JOBS may fire in the same tick (every-second, when the boot took a second).
+    expect(heard.filter((event) => event.jobTypeId === 'no-overlap')).toEqual([{ runId: run.id, jobTypeId: 'no-overlap', queue: definition.queue }]);
   });
 
   it('skips a tick while a run of a preventOverlap job is pending', async () => {

@@ -35,6 +35,7 @@ describe('resolveOptions defaults', () => {
       logging: false,
       queues: ['critical', 'default', 'low'],
       concurrency: 10,
+      prefetch: 0,
       pollInterval: 1_000,
       heartbeatInterval: 10_000,
       staleAfter: 60_000,
