@@ -55,6 +55,11 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
     const jobs = this.explorer.explore(hooks.length ? [new WebhookDeliveryJob(hooks)] : []);
     this.eventExplorer.explore();
     for (const job of jobs) await this.storage.upsertDefinition(this.definitionOf(job));
+    // Runs the flow rules cancel (a continuation whose condition failed) are announced like any cancel.
+    this.storage.onRulesCancelled = (runs) => {
+      if (!this.events.listening('cancelled')) return;
+      for (const run of runs) this.events.emit('cancelled', { runId: run.runId, jobTypeId: run.jobTypeId, queue: run.queue });
+    };
     // Before the workers start, so that no event of theirs goes unheard by other processes or webhooks.
     await this.relay.start();
     if (hooks.length) (this.webhooks = new WebhookDispatcher(hooks, this.events, this.jobs)).start();

@@ -2,7 +2,7 @@ import type { JobDefinition, JobSchedule } from '../model/job-run.js';
 import type { DashboardQueries } from './dashboard-queries.js';
 import { JobStorage } from './job-storage.js';
 import type {
-  AttemptLease, AttemptLogLine, CleanableCounts, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueOverview, QueueStats,
+  AttemptLease, AttemptLogLine, CancelledRun, CleanableCounts, ClaimedRun, ClaimRequest, CompleteAndClaimResult, NewJobRun, QueueOverview, QueueStats,
   RunCompletion, RunFailure,
   ScheduleTickClaim,
 } from './job-storage.types.js';
@@ -15,6 +15,13 @@ import type {
  * claimed again, even by the same worker, changes nothing.
  */
 export abstract class EngineStorage extends JobStorage {
+  /**
+   * Told, once each transaction commits, of the runs the flow rules cancelled in it: continuations
+   * whose condition their parents' outcome did not meet, batch callbacks not called. (Runs cancelled
+   * by request are announced by whoever asked.) The module emits 'cancelled' for each.
+   */
+  onRulesCancelled: ((runs: CancelledRun[]) => void) | undefined;
+
   /**
    * Claims up to `limit` due runs, taking queues in the order given; within a queue by priority
    * (highest first), then scheduled time, then creation. Each run goes to exactly one caller.

@@ -3,6 +3,7 @@ import { InvalidPayloadError, JobRunStatus, RunNotFoundError, type BatchSummary,
 import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
 import { startChild, type Child } from '../helpers/child-process.js';
 import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { waitFor } from '../helpers/wait-for.js';
 import type { EngineStorage } from '../../lib/storage/engine-storage.js';
 import { BatchChildJob, BatchDoneJob, FanInDoneJob } from '../fixtures/flows-jobs.fixture.js';
 
@@ -206,5 +207,21 @@ describeEachBackend('batch summaries and bulk cancels', (backend) => {
     const batch = await booted.jobs.batch([{ job: BatchChildJob, input: { n: 1 } }], { onComplete: BatchDoneJob });
     expect(await booted.jobs.cancelBatch(batch.batchId)).toBe(2);
     expect([...heard].sort()).toEqual([`flows.child:${batch.runIds[0]}`, `flows.batch-done:${batch.callbackRunIds[0]}`].sort());
+  });
+
+  it("emits 'cancelled' for the runs the flow rules cancel: a continuation whose condition failed, a callback not called", async () => {
+    booted = await bootApp(db.options, JOBS);
+    const heard: string[] = [];
+    booted.events.on('cancelled', ({ runId }) => void heard.push(runId));
+    const parent = await booted.jobs.enqueue(BatchChildJob, { n: 1 });
+    const onFailure = await booted.jobs.continueWith(parent, FanInDoneJob, {}, { condition: 'failure' });
+    // Its own continuation is cancelled in turn, down the chain.
+    const next = await booted.jobs.continueWith(onFailure, FanInDoneJob, {});
+    const batch = await booted.jobs.batch([{ job: BatchChildJob, input: { n: 2 } }], { onSuccess: BatchDoneJob, onFailure: BatchDoneJob });
+    const fanIn = await booted.jobs.continueWith([parent, batch.runIds[0]], FanInDoneJob, {}, { condition: 'failure' });
+    const expected = [onFailure, next, batch.callbackRunIds[1], fanIn];
+    await waitFor(() => expected.every((id) => heard.includes(id)));
+    for (const id of expected) expect((await booted.storage.getRun(id))!.status).toBe(JobRunStatus.Cancelled);
+    expect(heard.filter((id) => expected.includes(id))).toHaveLength(expected.length);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { runBody, type Row, type SqlExecutor, type StatementResult, type TxBody } from '../sql/executor.js';
+import { runBody, runEffects, type Row, type SqlExecutor, type StatementResult, type TxBody } from '../sql/executor.js';
 
 /** `?` placeholders to `$1, $2, ...`, outside quoted text. */
 export function numberPlaceholders(text: string): string {
@@ -80,8 +80,10 @@ export class PostgresExecutor implements SqlExecutor {
     let failed: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await runBody(body(), (s) => this.query(s.sql, s.params, client));
+      const effects: Array<() => void> = [];
+      const result = await runBody(body(), (s) => this.query(s.sql, s.params, client), effects);
       await client.query('COMMIT');
+      runEffects(effects);
       return result;
     } catch (error) {
       failed = error as Error;

@@ -133,13 +133,14 @@ function* finishBatch(c: SqlContext, batch: Row, at: number): TxBody<void> {
        error_message = CASE WHEN ${met} THEN NULL ELSE ${d.param('text')} END,
        input_json = CASE WHEN ${met} AND ${replace} THEN ${d.param('json')} ELSE input_json END
      WHERE callback_of_batch = ? AND status = 'awaiting'
-     RETURNING id, status, queue, awaited`,
+     RETURNING id, status, queue, awaited, job_type_id`,
     [d.time(at), d.time(at), `${batch.kind === 'fan-in' ? 'continuation' : 'batch callback'} not called: ${
       batch.kind === 'fan-in' ? 'the runs it awaited ended' : 'the batch ended'} ${outcome === JobRunStatus.Failed ? 'with failures' : 'successfully'}`,
       yield* callbackInput(c, batch), batch.id],
   );
   yield* c.notify(new Set(released.filter((row) => row.status === JobRunStatus.Pending).map((row) => row.queue as string)));
   const cancelled = released.filter((row) => row.status === JobRunStatus.Cancelled);
+  yield* c.ruleCancelled(cancelled);
   if (cancelled.length > 0) yield* settleCancelled(c, cancelled, at);
 }
 

@@ -5,6 +5,8 @@ export type Row = Record<string, unknown>;
 export interface Statement {
   sql: string;
   params: readonly unknown[];
+  /** Not a statement: a function the executor calls once the transaction has committed (see afterCommit). */
+  afterCommit?: () => void;
 }
 
 /** What a statement gave: its rows (SELECT or RETURNING) and how many rows it changed. */
@@ -31,18 +33,41 @@ export function* rows(text: string, params: readonly unknown[] = []): Generator<
   return (yield { sql: text, params }).rows;
 }
 
-/** Drives a TxBody with a synchronous runner (SQLite). */
-export function runBodySync<T>(body: TxBody<T>, run: (statement: Statement) => StatementResult): T {
+/**
+ * Inside a TxBody: `fn` is called after the transaction commits, and never if it rolls back (what
+ * it announces, the commit made true). Its errors are the caller's to keep: it must not throw.
+ */
+export function* afterCommit(fn: () => void): Generator<Statement, void, StatementResult> {
+  yield { sql: '', params: [], afterCommit: fn };
+}
+
+const NOTHING: StatementResult = { rows: [], changes: 0 };
+
+/** Drives a TxBody with a synchronous runner (SQLite); its afterCommit functions go to `effects`. */
+export function runBodySync<T>(body: TxBody<T>, run: (statement: Statement) => StatementResult, effects: Array<() => void>): T {
   let step = body.next();
-  while (!step.done) step = body.next(run(step.value));
+  while (!step.done) {
+    const statement = step.value;
+    if (statement.afterCommit) effects.push(statement.afterCommit);
+    step = body.next(statement.afterCommit ? NOTHING : run(statement));
+  }
   return step.value;
 }
 
-/** Drives a TxBody with an asynchronous runner (PostgreSQL). */
-export async function runBody<T>(body: TxBody<T>, run: (statement: Statement) => Promise<StatementResult>): Promise<T> {
+/** Drives a TxBody with an asynchronous runner (PostgreSQL); its afterCommit functions go to `effects`. */
+export async function runBody<T>(body: TxBody<T>, run: (statement: Statement) => Promise<StatementResult>, effects: Array<() => void>): Promise<T> {
   let step = body.next();
-  while (!step.done) step = body.next(await run(step.value));
+  while (!step.done) {
+    const statement = step.value;
+    if (statement.afterCommit) effects.push(statement.afterCommit);
+    step = body.next(statement.afterCommit ? NOTHING : await run(statement));
+  }
   return step.value;
+}
+
+/** Calls the afterCommit functions of a committed transaction. */
+export function runEffects(effects: ReadonlyArray<() => void>): void {
+  for (const effect of effects) effect();
 }
 
 /** Runs statements on one engine. Every write is atomic on its own; `transaction` groups several. */

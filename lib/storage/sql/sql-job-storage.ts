@@ -21,7 +21,7 @@ import { insertWithUnique, uniqueOf } from './unique-insert.js';
 import { SqlDashboardQueries } from './dashboard-queries.js';
 import type { DashboardQueries } from '../dashboard-queries.js';
 import type { Dialect } from './dialect.js';
-import type { SqlExecutor, Statement, TxBody } from './executor.js';
+import { afterCommit, type Row, type SqlExecutor, type Statement, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
 import * as tx from './transitions.js';
 import * as bulk from './bulk-runs.js';
@@ -108,6 +108,15 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   // eslint-disable-next-line require-yield
   *notify(queues: Iterable<string>): TxBody<void> {
     void queues;
+  }
+
+  /** Runs the flow rules just cancelled (rows of id, job_type_id, queue): announced once the transaction commits. */
+  *ruleCancelled(cancelled: readonly Row[]): TxBody<void> {
+    if (cancelled.length === 0 || !this.onRulesCancelled) return;
+    const runs: CancelledRun[] = cancelled.map((row) => ({
+      runId: String(row.id), jobTypeId: String(row.job_type_id), queue: String(row.queue), wasRunning: false,
+    }));
+    yield* afterCommit(() => this.onRulesCancelled?.(runs));
   }
 
   /** The same, outside a transaction; none by default. */

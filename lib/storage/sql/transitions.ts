@@ -33,6 +33,8 @@ export interface SqlContext {
   notify(queues: Iterable<string>): TxBody<void>;
   /** Inserts prepared run rows (see runRow). */
   insertRuns(rows: unknown[][]): TxBody<void>;
+  /** Runs the flow rules just cancelled (rows of id, job_type_id, queue): announced after the commit. */
+  ruleCancelled(cancelled: readonly Row[]): TxBody<void>;
   /**
    * The SQL text known by `key`, built once: statements on paths taken for every completion are
    * not rebuilt (and, on SQLite, not hashed afresh for the statement cache) each time.
@@ -69,12 +71,13 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
          input_json = CASE WHEN ${met} AND pass_parent_output = ${d.literal(true)}
            THEN (SELECT p.output_json FROM ${t.runs} AS p WHERE p.id = ${t.runs}.parent_run_id) ELSE input_json END
        WHERE ${list.sql} AND status = 'awaiting'
-       RETURNING id, status, queue, awaited`;
+       RETURNING id, status, queue, awaited, job_type_id`;
     });
     const changed = yield* rows(text, [d.time(at), d.time(at), conditionNotMet(status), list.param]);
     total += changed.length;
     yield* c.notify(pendingQueues(changed));
     const cancelled = changed.filter((r) => r.status === JobRunStatus.Cancelled);
+    yield* c.ruleCancelled(cancelled);
     // A cancelled continuation that a fan-in awaits is counted there too.
     if (cancelled.some(inFlows)) yield* countFinished(c, cancelled, JobRunStatus.Cancelled, at);
     parents = cancelled.map((r) => String(r.id));
@@ -235,7 +238,9 @@ export function* resolveOrphans(c: SqlContext, now: number): TxBody<number> {
  */
 export function* continuationsCancelled(c: SqlContext, ids: readonly string[], at: number): TxBody<void> {
   const list = c.d.inList('id', ids, 'uuid');
-  const awaited = yield* rows(`SELECT id, awaited FROM ${c.t.runs} WHERE ${list.sql} AND awaited IS NOT NULL`, [list.param]);
+  const cancelled = yield* rows(`SELECT id, job_type_id, queue, awaited FROM ${c.t.runs} WHERE ${list.sql}`, [list.param]);
+  yield* c.ruleCancelled(cancelled);
+  const awaited = cancelled.filter((row) => row.awaited != null);
   if (awaited.length > 0) yield* countFinished(c, awaited, JobRunStatus.Cancelled, at);
   yield* resolveChildren(c, ids, JobRunStatus.Cancelled, at);
 }

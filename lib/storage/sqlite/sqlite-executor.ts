@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseFileGoneError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import { runBodySync, type Row, type SqlExecutor, type Statement, type StatementResult, type TxBody } from '../sql/executor.js';
+import { runBodySync, runEffects, type Row, type SqlExecutor, type Statement, type StatementResult, type TxBody } from '../sql/executor.js';
 
 /** How often, at most, a write looks whether the database file is still there (see checkFile). */
 export const FILE_CHECK_MS = 1;
@@ -116,8 +116,25 @@ export class SqliteExecutor implements SqlExecutor {
     return { rows: [], changes: statement.run(...params).changes };
   }
 
-  /** Runs `fn` in one BEGIN IMMEDIATE transaction, synchronously (the rider's statements after its own). */
+  /**
+   * Runs `fn` in one BEGIN IMMEDIATE transaction, synchronously (the rider's statements after its
+   * own), then the afterCommit functions its TxBodies gave (bodySync), once it has committed.
+   */
   writeSync<T>(fn: () => T): T {
+    // Nested in an open write (a savepoint): the outer one runs the effects at its commit.
+    if (this.effects) return this.immediate(fn);
+    const effects: Array<() => void> = (this.effects = []);
+    let result: T;
+    try {
+      result = this.immediate(fn);
+    } finally {
+      this.effects = undefined;
+    }
+    runEffects(effects);
+    return result;
+  }
+
+  private immediate<T>(fn: () => T): T {
     const rider = this.rider;
     if (!rider) return this.lane.immediate(fn) as T;
     return this.lane.immediate(() => {
@@ -126,6 +143,9 @@ export class SqliteExecutor implements SqlExecutor {
       return result;
     }) as T;
   }
+
+  /** The afterCommit functions of the write open now (synchronous: only one is ever open). */
+  private effects: Array<() => void> | undefined;
 
   /**
    * Statements that ride along at the end of every write transaction, so that they cost no commit
@@ -139,7 +159,8 @@ export class SqliteExecutor implements SqlExecutor {
 
   /** Runs a TxBody now, inside the transaction the caller holds. */
   bodySync<T>(body: TxBody<T>): T {
-    return runBodySync(body, (s: Statement) => this.runSync(s.sql, s.params));
+    if (!this.effects) throw new Error('bodySync() outside a write: a TxBody runs inside writeSync()');
+    return runBodySync(body, (s: Statement) => this.runSync(s.sql, s.params), this.effects);
   }
 
   async read(text: string, params: readonly unknown[] = []): Promise<Row[]> {
