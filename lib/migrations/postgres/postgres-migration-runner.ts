@@ -5,12 +5,14 @@ import { ZapJobsPgUniqueRuns1764633600000 } from './1764633600000-unique-runs.js
 import { ZapJobsPgConcurrencyAndRateLimits1764633700000 } from './1764633700000-concurrency-and-rate-limits.js';
 import { ZapJobsPgTraceContext1764720000000 } from './1764720000000-trace-context.js';
 import { ZapJobsPgFlows1764740000000 } from './1764740000000-flows.js';
+import { ZapJobsPgDashboardIndexes1764760000000 } from './1764760000000-dashboard-indexes.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const POSTGRES_MIGRATIONS: Array<new () => MigrationInterface> = [
   ZapJobsPgInitialSchema1732838400000, ZapJobsPgUniqueRuns1764633600000, ZapJobsPgConcurrencyAndRateLimits1764633700000,
   ZapJobsPgTraceContext1764720000000,
   ZapJobsPgFlows1764740000000,
+  ZapJobsPgDashboardIndexes1764760000000,
 ];
 
 /** PostgreSQL's migrations in one transaction holding an advisory lock for the schema and prefix. */
