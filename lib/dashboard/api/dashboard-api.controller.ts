@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import type { JobDefinition, JobRun } from '../../model/job-run.js';
-import { DashboardService, type BulkAction, type BulkResult, type WorkerView } from '../dashboard.service.js';
+import { DashboardService, type BulkAction, type BulkResult, type SearchedWindow, type WorkerView } from '../dashboard.service.js';
 import { parseLimit, parseRunFilter, type RunFilterParams } from '../run-filter.js';
 import { upcomingTicks } from '../pages/schedule-words.js';
 import { openApiDocument } from './openapi.js';
@@ -44,8 +44,8 @@ export class DashboardApiController {
   }
 
   @Get('runs/count')
-  async count(@Query() query: RunFilterParams): Promise<{ count: number }> {
-    return { count: await this.dashboard.countMatching(parseRunFilter(query)) };
+  count(@Query() query: RunFilterParams): Promise<{ count: number; searched?: SearchedWindow }> {
+    return this.dashboard.countMatching(parseRunFilter(query));
   }
 
   @Post('runs/bulk/:action')

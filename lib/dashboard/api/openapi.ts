@@ -45,7 +45,13 @@ const schemas = {
     nextRetryAt: timeN, continueOn: { type: 'string', enum: ['success', 'failure', 'always'], nullable: true }, passParentOutput: bool,
     concurrencyKey: strN, rateKey: strN, uniqueKey: strN, uniqueStates: { type: 'array', items: ref('Status'), nullable: true },
   }, ['id', 'jobTypeId', 'status', 'queue', 'createdAt', 'scheduledAt', 'attemptNumber']),
-  RunPage: obj({ runs: arr(ref('Run')), next: { type: 'string', nullable: true, description: 'Cursor of the next page; null on the last' } }),
+  RunPage: obj({
+    runs: arr(ref('Run')), next: { type: 'string', nullable: true, description: 'Cursor of the next page; null on the last' }, searched: ref('Searched'),
+  }, ['runs', 'next']),
+  Searched: {
+    ...obj({ runs: int, since: time }),
+    description: 'Present when the text filter q was applied to the newest runs only: this many, created since this time (give an earlier `to` to search older runs)',
+  },
   RunDetail: obj({ run: ref('Run'), children: arr(ref('Run')) }),
   LogLine: obj({
     id: int, runId: str, level: { type: 'string', enum: Object.values(JobLogLevel) }, message: str, timestamp: time, category: strN, exception: strN, attemptNumber: intN,
@@ -62,11 +68,12 @@ const schemas = {
   Counts: obj({
     totals: { type: 'object', additionalProperties: int },
     byQueue: arr(obj({ queue: str, status: ref('Status'), count: int })),
+    finishedAsOf: { ...time, description: 'When the completed, failed and cancelled counts were counted (they are reused for a few seconds); the others are current' },
   }),
   Filter: obj({
     status: { oneOf: [str, arr(ref('Status'))] }, job: str, queue: str, correlationId: str, from: time, to: time, q: str,
   }, []),
-  BulkResult: obj({ action: { type: 'string', enum: ['retry', 'cancel', 'delete'] }, done: int, skipped: int }),
+  BulkResult: obj({ action: { type: 'string', enum: ['retry', 'cancel', 'delete'] }, done: int, skipped: int, searched: ref('Searched') }, ['action', 'done', 'skipped']),
   InputBody: obj({ input: { description: 'Input of the new run (validated by the job\'s input class); absent: the default input' } }, []),
   RunId: obj({ runId: str }),
   Error: obj({ statusCode: int, message: { oneOf: [str, arr(str)] }, error: str }, ['statusCode', 'message']),
@@ -91,7 +98,7 @@ export function openApiDocument(path: string, readOnly: boolean): object {
         parameters: [...filterParams, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }, { name: 'cursor', in: 'query', schema: str }],
       }, [400]),
     },
-    [`${api}/runs/count`]: { get: op('How many runs match a filter', json(obj({ count: int }), 'The count'), { parameters: filterParams }, [400]) },
+    [`${api}/runs/count`]: { get: op('How many runs match a filter', json(obj({ count: int, searched: ref('Searched') }, ['count']), 'The count'), { parameters: filterParams }, [400]) },
     [`${api}/runs/{id}`]: { get: op('One run, with its continuations', json(ref('RunDetail'), 'The run'), { parameters: [idParam('Run id')] }, [404]) },
     [`${api}/runs/{id}/logs`]: { get: op('A run\'s log lines, grouped by attempt', json(ref('AttemptLogs'), 'Log lines'), { parameters: [idParam('Run id')] }, [404]) },
     [`${api}/jobs`]: { get: op('Every job definition', json(arr(ref('Definition')), 'Definitions')) },
