@@ -47,7 +47,8 @@ export interface ZapJobsDashboardRuntimeOptions {
    * request. Counting them reads an index entry per finished run (about 0.25 s at a million runs on
    * SQLite); reused, any number of open pages and API pollers count them once per this long. Pending,
    * running and awaiting counts, backlogs and workers are never reused, and an action taken through
-   * the dashboard drops the reused figures.
+   * the dashboard drops the reused figures. (The day chart's hours before the current one are reused
+   * for a minute whatever this is: they change only when old runs are deleted or retried.)
    * @default 2000
    */
   finishedCountsMaxAgeMs?: number;

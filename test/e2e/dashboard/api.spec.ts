@@ -251,3 +251,35 @@ describeEachBackend('dashboard REST API at scale: the bounded text search and th
     expect(after.lastHour.reduce((n: number, p: { completed: number }) => n + p.completed, 0)).toBe(1);
   });
 });
+
+describeEachBackend('dashboard REST API: the day chart', (backend) => {
+  let db: TestDatabase;
+  let d: DashboardApp;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const overview = async (): Promise<any> => (await fetch(`${d.origin}/zapjobs/api/overview`, { headers: { authorization: AUTH } })).json();
+  const total = (points: Array<{ completed: number; failed: number }>) => points.reduce((n, p) => n + p.completed + p.failed, 0);
+
+  beforeAll(async () => {
+    db = backend.create();
+    d = await bootDashboardApp(db.options, { path: '/zapjobs', auth: { username: 'ops', password: 's3cret' }, finishedCountsMaxAgeMs: 0 }, DASHBOARD_JOBS);
+  });
+  afterAll(async () => {
+    await d?.close();
+    await db?.drop();
+  });
+
+  it('counts the current hour from the minutes while it reuses the hours before', async () => {
+    const runs = await Promise.all(['a', 'b'].map((name) => d.jobs.enqueue('greet', { name }, { queue: 'charted' })));
+    const first = await overview();
+    expect([total(first.lastHour), total(first.lastDay)]).toEqual([0, 0]);
+    for (const [i, id] of runs.entries()) {
+      const now = new Date();
+      await d.storage.updateRun(id, { status: i ? JobRunStatus.Failed : JobRunStatus.Completed, startedAt: now, completedAt: now, durationMs: 0 });
+      const o = await overview();
+      expect(total(o.lastHour)).toBe(i + 1);
+      expect(o.lastDay).toHaveLength(24);
+      expect(o.lastDay[23]).toMatchObject({ completed: 1, failed: i });
+      expect(total(o.lastDay)).toBe(i + 1);
+    }
+  });
+});
