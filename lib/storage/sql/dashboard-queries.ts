@@ -47,7 +47,8 @@ function newestFirst(a: Row, b: Row): number {
 /**
  * The dashboard's SQL, once for both dialects. Lists are keyset-paginated on (created_at, id), so
  * a page deep in a million runs costs what the first one does; the free-text search is a LIKE over
- * the JSON text and the error columns, which the dashboard bounds with the other filters and a LIMIT.
+ * the JSON text and the error columns, which no index serves: the dashboard bounds it to the newest
+ * runs with textWindow. The indexes each query relies on are those of migration 1764760000000.
  */
 export class SqlDashboardQueries implements DashboardQueries {
   private readonly cols: ReturnType<typeof selectLists>;
