@@ -138,6 +138,12 @@ describeEachBackend('dashboard queries', (backend) => {
       { queue: 'mail', status: 'cancelled', count: 2 },
       { queue: 'mail', status: 'pending', count: 2 },
     ]);
+    // Running and pending runs are read through the claim's own partial indexes (forced on SQLite).
+    await storage.updateRun(ids[3], { status: JobRunStatus.Running, startedAt: new Date(clock.now()), workerId: 'w1' });
+    expect((await q.searchRuns({ status: [JobRunStatus.Running] }, 10)).runs.map((r) => r.id)).toEqual([ids[3]]);
+    expect((await q.searchRuns({ status: [JobRunStatus.Running], jobTypeId: 'report' }, 10)).runs.map((r) => r.id)).toEqual([ids[3]]);
+    expect((await q.searchRuns({ status: [JobRunStatus.Running], jobTypeId: 'email' }, 10)).runs).toEqual([]);
+    expect((await q.searchRuns({ status: [JobRunStatus.Pending], queue: 'mail' }, 10)).runs.map((r) => r.id)).toEqual([ids[11], ids[7]]);
   });
 
   it('bounds a text search: textWindow gives the creation time of the n-th newest run in the time range, or null', async () => {
