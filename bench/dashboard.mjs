@@ -141,6 +141,9 @@ const apiFirst = JSON.parse(await http('API runs, first 50', '/zapjobs/api/runs'
 await http('API runs, page after a cursor', `/zapjobs/api/runs?cursor=${apiFirst.next}`);
 await http('API runs, status=failed', '/zapjobs/api/runs?status=failed');
 await http('API runs, status=pending', '/zapjobs/api/runs?status=pending');
+await http('API runs, status=completed', '/zapjobs/api/runs?status=completed');
+await http('API runs, status=running (none)', '/zapjobs/api/runs?status=running');
+await http('API runs, correlationId (none)', '/zapjobs/api/runs?correlationId=order-1');
 await http('API runs, job=charge status=failed', '/zapjobs/api/runs?job=charge&status=failed');
 await http('API runs, queue=mail', '/zapjobs/api/runs?queue=mail');
 await http('API runs, text "upstream 3"', '/zapjobs/api/runs?q=upstream%203');
