@@ -14,12 +14,12 @@
 // Measured 2026-12-03 on the shared 2-core machine (other sessions' builds and tests running, so
 // figures move by tens of percent between runs), 1,000,000 runs, through HTTP, ms, before (81afe47,
 // --dist /tmp/base81/dist, cold) -> after (cold / warm median):
-//   overview page 2,933 -> 350 / 34; overview with its finished figures counted again 3,098 -> 152;
-//   runs page 1,359 -> 9 / 4; api/runs first page 1,298 -> 4 / 4, after a cursor 1,217 -> 4 / 4;
-//   status=failed 314 -> 4 / 4; status=pending 261 -> 4 / 4; queue=mail 714 -> 3 / 3;
-//   q=upstream 3 546 -> 24 / 17; q matching nothing 499 -> 80 / 70 (it read the newest 100,000 runs
-//   only); api/counts 1,007 -> 127 / 6. Storage queries after: counts by queue and status 134,
-//   series per hour over the day 94, per minute over the hour 6, lists 1-3.
+//   overview page 1,852 -> 249 / 13; overview with its finished figures counted again 2,340 -> 133;
+//   runs page 1,527 -> 8 / 4; api/runs first page 1,391 -> 4 / 3, after a cursor 1,489 -> 4 / 3;
+//   status=failed 273 -> 3 / 3; pending 237 -> 5 / 4; completed 1,223 -> 3 / 3; running (none)
+//   231 -> 2 / 1; correlationId (none) 129 -> 1 / 1; queue=mail 477 -> 3 / 3; q=upstream 3
+//   520 -> 22 / 15; q matching nothing 495 -> 64 / 64 (it read the newest 100,000 runs only).
+//   In two earlier runs, busier: cold overview 350 and 416, recounted 152 and 358.
 // Before these, on 2026-12-02 (with ANALYZE, busier machine): first page 6.2 s, counts by queue 9.5 s.
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
