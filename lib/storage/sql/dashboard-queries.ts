@@ -105,11 +105,6 @@ export class SqlDashboardQueries implements DashboardQueries {
   }
 
   /**
-   * One page, newest first. With statuses, one query per status, merged: each is a walk of the index
-   * that serves its status (runs_status_created for failed, cancelled and awaiting, runs_claim and
-   * runs_running for pending and running, runs_created for completed) and stops at the page's size.
-   */
-  /**
    * How a list names a status, so that the planner walks what serves it, statistics or not:
    * - failed, cancelled, awaiting: `status = 'x'`, which runs_status_created serves in order;
    * - completed: `status IN ('completed')`, which no partial index matches, so runs_created is
@@ -134,11 +129,16 @@ export class SqlDashboardQueries implements DashboardQueries {
     return as(`status = ${statusLiteral(status)}`);
   }
 
-  /** An index of the runs table by the name its migration gave it: the table's quoted name and a suffix (runs_claim: "claim"). */
+  /** An index of the runs table by its migration's name: the table's quoted name, suffixed ("claim": runs_claim). */
   private runsIndex(suffix: string): string {
     return `${this.t.runs.slice(0, -1)}_${suffix}"`;
   }
 
+  /**
+   * One page, newest first. With statuses, one query per status, merged: each is a walk of the index
+   * that serves its status (runs_status_created for failed, cancelled and awaiting, runs_claim and
+   * runs_running for pending and running, runs_created for completed) and stops at the page's size.
+   */
   private async page(
     columns: string,
     search: RunSearch,
