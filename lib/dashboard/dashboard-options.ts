@@ -33,6 +33,25 @@ export interface ZapJobsDashboardRuntimeOptions {
    * @default the ZapJobsModule's staleAfter
    */
   staleAfterMs?: number;
+  /**
+   * How many of the newest runs a text filter (`q`: a substring of input, output or error) reads at
+   * most, within the filter's time range. Such a search can use no index, so it reads every run it
+   * is given: this bounds it (about 0.1 s per 100,000 runs on SQLite), and the answer says when it
+   * applied. An earlier `to` searches older runs.
+   * @default 100000
+   */
+  textSearchRuns?: number;
+  /**
+   * How long the overview and `api/counts` reuse their figures of finished runs (the counts of
+   * completed, failed and cancelled runs, and the charts), in milliseconds; 0 counts them at every
+   * request. Counting them reads an index entry per finished run (about 0.25 s at a million runs on
+   * SQLite); reused, any number of open pages and API pollers count them once per this long. Pending,
+   * running and awaiting counts, backlogs and workers are never reused, and an action taken through
+   * the dashboard drops the reused figures. (The day chart's hours before the current one are reused
+   * for a minute whatever this is: they change only when old runs are deleted or retried.)
+   * @default 2000
+   */
+  finishedCountsMaxAgeMs?: number;
 }
 
 export interface ZapJobsDashboardOptions extends ZapJobsDashboardRuntimeOptions {
@@ -56,6 +75,8 @@ export interface ResolvedDashboardOptions {
   readOnly: boolean;
   refreshMs: number;
   staleAfterMs: number | null;
+  textSearchRuns: number;
+  finishedCountsMaxAgeMs: number;
 }
 
 export const DASHBOARD_OPTIONS = Symbol('zapjobs:dashboard-options');
@@ -98,6 +119,14 @@ export function resolveDashboardOptions(path: string, raw: ZapJobsDashboardRunti
   if (!Number.isInteger(refreshMs) || refreshMs < 0) errors.push(`refreshMs: expected an integer >= 0 (milliseconds), got ${String(raw.refreshMs)}`);
   const stale = raw.staleAfterMs;
   if (stale !== undefined && (!Number.isInteger(stale) || stale <= 0)) errors.push(`staleAfterMs: expected an integer > 0 (milliseconds), got ${String(stale)}`);
+  const textSearchRuns = raw.textSearchRuns ?? 100_000;
+  if (!Number.isSafeInteger(textSearchRuns) || textSearchRuns <= 0) errors.push(`textSearchRuns: expected an integer > 0 (runs), got ${String(raw.textSearchRuns)}`);
+  const finishedCountsMaxAgeMs = raw.finishedCountsMaxAgeMs ?? 2000;
+  if (!Number.isInteger(finishedCountsMaxAgeMs) || finishedCountsMaxAgeMs < 0) {
+    errors.push(`finishedCountsMaxAgeMs: expected an integer >= 0 (milliseconds), got ${String(raw.finishedCountsMaxAgeMs)}`);
+  }
   if (errors.length) throw new InvalidOptionsError(errors);
-  return Object.freeze({ path, auth: raw.auth, readOnly: raw.readOnly ?? false, refreshMs, staleAfterMs: stale ?? null });
+  return Object.freeze({
+    path, auth: raw.auth, readOnly: raw.readOnly ?? false, refreshMs, staleAfterMs: stale ?? null, textSearchRuns, finishedCountsMaxAgeMs,
+  });
 }

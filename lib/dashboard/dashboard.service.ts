@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   BadRequestException, ConflictException, HttpException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap,
@@ -21,6 +22,9 @@ const HOUR = 60 * MINUTE;
 /** Runs per batch of a bulk action: each batch is a short read, then one short transaction per run. */
 export const BULK_BATCH = 100;
 
+const PAST_HOURS_MAX_AGE_MS = 60_000;
+const LIVE_STATUSES: readonly JobRunStatus[] = Object.values(JobRunStatus).filter((s) => !FINISHED_STATUSES.includes(s));
+
 export type BulkAction = 'retry' | 'cancel' | 'delete';
 export const BULK_ACTIONS: readonly BulkAction[] = ['retry', 'cancel', 'delete'];
 /** The statuses each bulk action may start from (the same rules as the single actions). */
@@ -34,11 +38,29 @@ export interface WorkerView extends WorkerHeartbeat {
   stale: boolean;
 }
 
+/** A text search that read only the newest `runs` runs: those created since `since`. */
+export interface SearchedWindow {
+  runs: number;
+  since: Date;
+}
+
+interface FinishedFigures {
+  counts: QueueStatusCount[];
+  lastHour: SeriesPoint[];
+  lastDay: SeriesPoint[];
+  asOf: Date;
+}
+
 export interface Overview {
   totals: Record<JobRunStatus, number>;
   counts: QueueStatusCount[];
   lastHour: SeriesPoint[];
   lastDay: SeriesPoint[];
+  /**
+   * When the figures of finished runs (their counts and the charts) were counted: up to the option
+   * finishedCountsMaxAgeMs ago. Pending, running and awaiting counts, backlogs and workers are current.
+   */
+  finishedAsOf: Date;
   backlogs: Array<QueueBacklog & { oldestAgeMs: number }>;
   workers: WorkerView[];
   /** Queues holding due pending runs that no live worker takes. */
@@ -51,6 +73,8 @@ export interface BulkResult {
   done: number;
   /** Runs that matched but changed state meanwhile (or, for retry, whose unique key is held again). */
   skipped: number;
+  /** Present when the filter has text: the action looked at the newest runs only. */
+  searched?: SearchedWindow;
 }
 
 /** ZapJobs' errors as the HTTP statuses that say what happened. */
@@ -67,6 +91,8 @@ export function toHttp(error: unknown): never {
 @Injectable()
 export class DashboardService implements OnApplicationBootstrap {
   private readonly queries: DashboardQueries;
+  private finished: { at: number; figures: Promise<FinishedFigures> } | undefined;
+  private pastHours: { at: number; hour: number; points: SeriesPoint[] } | undefined;
 
   constructor(
     storage: JobStorage,
@@ -91,41 +117,105 @@ export class DashboardService implements OnApplicationBootstrap {
     return this.options.staleAfterMs ?? this.zapjobs.staleAfter;
   }
 
-  async overview(now = Date.now()): Promise<Overview> {
-    const [counts, lastHour, lastDay, backlogs, workers] = await Promise.all([
-      this.queries.countsByQueue(),
-      this.queries.finishedSeries(HOUR, MINUTE),
-      this.queries.finishedSeries(24 * HOUR, HOUR),
-      this.queries.backlogs(),
-      this.workers(now),
-    ]);
+  /**
+   * The counts of finished runs and the charts, counted at most once per finishedCountsMaxAgeMs
+   * (concurrent requests share one count), and again at once after an action of this dashboard.
+   * They change slowly and cost the most: at a million runs, a quarter of a second on SQLite's
+   * one thread, which the process's workers wait for.
+   */
+  private finishedFigures(): Promise<FinishedFigures> {
+    const at = performance.now();
+    if (this.finished && at - this.finished.at < this.options.finishedCountsMaxAgeMs) return this.finished.figures;
+    const asOf = new Date();
+    const figures = Promise.all([this.queries.countsByQueue(FINISHED_STATUSES), this.queries.finishedSeries(HOUR, MINUTE)])
+      .then(async ([counts, lastHour]) => ({ counts, lastHour, lastDay: await this.lastDay(lastHour), asOf }));
+    const entry = { at, figures };
+    this.finished = entry;
+    figures.catch(() => {
+      if (this.finished === entry) this.finished = undefined;
+    });
+    return figures;
+  }
+
+  /**
+   * The day's chart: its hours before the current one are reused for PAST_HOURS_MAX_AGE_MS (they
+   * change only when old runs are deleted or retried, and are counted again once the hour turns);
+   * the current hour is the sum of its minutes in the last hour's chart, counted anyway.
+   */
+  private async lastDay(lastHour: SeriesPoint[]): Promise<SeriesPoint[]> {
+    const hour = Math.floor(lastHour[lastHour.length - 1].at.getTime() / HOUR) * HOUR;
+    const reused = this.pastHours;
+    if (reused && reused.hour === hour && performance.now() - reused.at < PAST_HOURS_MAX_AGE_MS) {
+      const current: SeriesPoint = { at: new Date(hour), completed: 0, failed: 0 };
+      for (const p of lastHour) {
+        if (p.at.getTime() < hour) continue;
+        current.completed += p.completed;
+        current.failed += p.failed;
+      }
+      return [...reused.points.slice(0, -1), current];
+    }
+    const at = performance.now();
+    const points = await this.queries.finishedSeries(24 * HOUR, HOUR);
+    this.pastHours = { at, hour: points[points.length - 1].at.getTime(), points };
+    return points;
+  }
+
+
+  /** After an action: its user sees what it did, not counts from before it. */
+  private changed(): void {
+    this.finished = undefined;
+    this.pastHours = undefined;
+  }
+
+  private async allCounts(): Promise<{ counts: QueueStatusCount[]; totals: Record<JobRunStatus, number>; finished: FinishedFigures }> {
+    const [finished, live] = await Promise.all([this.finishedFigures(), this.queries.countsByQueue(LIVE_STATUSES)]);
+    const counts = [...finished.counts, ...live].sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
     const totals = Object.fromEntries(Object.values(JobRunStatus).map((s) => [s, 0])) as Record<JobRunStatus, number>;
     for (const c of counts) totals[c.status] += c.count;
+    return { counts, totals, finished };
+  }
+
+  async overview(now = Date.now()): Promise<Overview> {
+    const [{ counts, totals, finished }, backlogs, workers] = await Promise.all([this.allCounts(), this.queries.backlogs(), this.workers(now)]);
     const served = new Set(workers.filter((w) => !w.stale).flatMap((w) => w.queues));
     return {
       totals,
       counts,
-      lastHour,
-      lastDay,
+      lastHour: finished.lastHour,
+      lastDay: finished.lastDay,
+      finishedAsOf: finished.asOf,
       backlogs: backlogs.map((b) => ({ ...b, oldestAgeMs: Math.max(0, now - b.oldestScheduledAt.getTime()) })),
       workers,
       unattendedQueues: backlogs.map((b) => b.queue).filter((q) => !served.has(q)),
     };
   }
 
-  async counts(): Promise<{ totals: Record<JobRunStatus, number>; byQueue: QueueStatusCount[] }> {
-    const byQueue = await this.queries.countsByQueue();
-    const totals = Object.fromEntries(Object.values(JobRunStatus).map((s) => [s, 0])) as Record<JobRunStatus, number>;
-    for (const c of byQueue) totals[c.status] += c.count;
-    return { totals, byQueue };
+  async counts(): Promise<{ totals: Record<JobRunStatus, number>; byQueue: QueueStatusCount[]; finishedAsOf: Date }> {
+    const { counts, totals, finished } = await this.allCounts();
+    return { totals, byQueue: counts, finishedAsOf: finished.asOf };
   }
 
-  runs(search: RunSearch, limit: number, cursor?: string): Promise<RunPage> {
-    return this.queries.searchRuns(search, limit, cursor).catch(toHttp);
+  /**
+   * `search` narrowed to the newest options.textSearchRuns runs when it has text (a LIKE, which reads
+   * every row it is given) and its time range holds more runs than that.
+   */
+  private async windowed(search: RunSearch): Promise<{ search: RunSearch; searched?: SearchedWindow }> {
+    const runs = this.options.textSearchRuns;
+    const since = await this.queries.textWindow(search, runs);
+    if (!since) return { search };
+    return { search: { ...search, from: search.from && search.from > since ? search.from : since }, searched: { runs, since } };
   }
 
-  countMatching(search: RunSearch): Promise<number> {
-    return this.queries.countRuns(search);
+  async runs(search: RunSearch, limit: number, cursor?: string): Promise<RunPage & { searched?: SearchedWindow }> {
+    const { search: bounded, searched } = await this.windowed(search);
+    const page = await this.queries.searchRuns(bounded, limit, cursor).catch(toHttp);
+    return searched ? { ...page, searched } : page;
+  }
+
+  async countMatching(search: RunSearch): Promise<{ count: number; searched?: SearchedWindow }> {
+    const { search: bounded, searched } = await this.windowed(search);
+    const count = await this.queries.countRuns(bounded).catch(toHttp);
+    return searched ? { count, searched } : { count };
   }
 
   async run(runId: string): Promise<RunDetail> {
@@ -150,11 +240,13 @@ export class DashboardService implements OnApplicationBootstrap {
 
   async retry(runId: string): Promise<JobRun> {
     await this.jobs.retry(runId).catch(toHttp);
+    this.changed();
     return (await this.run(runId)).run;
   }
 
   async cancel(runId: string): Promise<JobRun> {
     const cancelled = await this.jobs.cancel(runId).catch(toHttp);
+    this.changed();
     const { run } = await this.run(runId);
     if (!cancelled) throw new ConflictException(`Run '${runId}' is ${run.status}: only pending, awaiting or running runs can be cancelled.`);
     return run;
@@ -189,7 +281,18 @@ export class DashboardService implements OnApplicationBootstrap {
    */
   async bulk(action: BulkAction, search: RunSearch): Promise<BulkResult> {
     if (!BULK_ACTIONS.includes(action)) throw new BadRequestException(`action: expected one of ${BULK_ACTIONS.join(', ')}, got '${String(action)}'`);
-    const result: BulkResult = { action, done: 0, skipped: 0 };
+    // The window is fixed once, so that the batches walk one set of runs.
+    const { search: bounded, searched } = await this.windowed(search);
+    const result: BulkResult = searched ? { action, done: 0, skipped: 0, searched } : { action, done: 0, skipped: 0 };
+    try {
+      await this.bulkIn(action, bounded, result);
+    } finally {
+      this.changed();
+    }
+    return result;
+  }
+
+  private async bulkIn(action: BulkAction, search: RunSearch, result: BulkResult): Promise<void> {
     let cursor: string | null = null;
     do {
       const page: { ids: string[]; next: string | null } = await this.queries.idsPage(search, BULK_STATUSES[action], BULK_BATCH, cursor);
@@ -210,6 +313,5 @@ export class DashboardService implements OnApplicationBootstrap {
       }
       if (cursor) await nextTurn();
     } while (cursor);
-    return result;
   }
 }

@@ -5,6 +5,7 @@ import type { JobRunStatus } from '../model/statuses.js';
  * What the dashboard searches runs by. Every field narrows; none given means every run. The time
  * range is on the creation time; `text` is a case-insensitive substring of the input, output,
  * error message or stack (SQL LIKE, so it needs no index of its own and works on both backends).
+ * A LIKE reads every row it is given, so the dashboard gives it only the newest runs (textWindow).
  */
 export interface RunSearch {
   status?: readonly JobRunStatus[];
@@ -61,11 +62,18 @@ export interface RunDetail {
  * Internal: the dashboard entry uses it; applications keep JobStorage.
  */
 export interface DashboardQueries {
-  countsByQueue(): Promise<QueueStatusCount[]>;
+  /** Runs per queue and status, of these statuses (all by default); a queue without runs of a status has no entry for it. */
+  countsByQueue(statuses?: readonly JobRunStatus[]): Promise<QueueStatusCount[]>;
   /** Runs matching `search`, newest first; `cursor` is a previous page's `next`. */
   searchRuns(search: RunSearch, limit: number, cursor?: string | null): Promise<RunPage>;
   /** How many runs match (for the confirmation of a bulk action). */
   countRuns(search: RunSearch): Promise<number>;
+  /**
+   * Where a text search of at most `runs` rows starts: the creation time of the `runs`-th newest run
+   * within the search's time range (whatever its other filters), or null when there is no text or
+   * the range holds fewer runs, so the search reads them all anyway.
+   */
+  textWindow(search: RunSearch, runs: number): Promise<Date | null>;
   runDetail(runId: string, logLimit?: number): Promise<RunDetail | null>;
   definitions(): Promise<JobDefinition[]>;
   /** Every heartbeat row, live or not. */

@@ -100,6 +100,73 @@ describeEachBackend('dashboard queries', (backend) => {
     expect((await q.workers()).map((w) => [w.workerId, w.queues])).toEqual([['w1', ['mail']]]);
   });
 
+  it('lists several statuses at once newest first across keyset pages (one query per status), and counts them', async () => {
+    const statuses = [JobRunStatus.Failed, JobRunStatus.Completed, JobRunStatus.Cancelled, JobRunStatus.Pending];
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      // Two runs per minute, so that pages also break between runs created at the same time.
+      clock.set(Date.UTC(2026, 0, 1, 11, Math.floor(i / 2)));
+      ids.push(await storage.enqueue({ jobTypeId: i % 3 ? 'email' : 'report' }));
+    }
+    clock.set(Date.UTC(2026, 0, 1, 12, 0, 30));
+    for (const [i, id] of ids.entries()) {
+      const status = statuses[i % 4];
+      if (status === JobRunStatus.Cancelled) await storage.updateRun(id, { status, completedAt: new Date(clock.now()) });
+      else if (status !== JobRunStatus.Pending) await finish(storage, id, status, clock.now());
+    }
+    const q = storage.dashboard();
+    const wanted = [JobRunStatus.Failed, JobRunStatus.Cancelled, JobRunStatus.Pending];
+    const expected = (await q.searchRuns({}, 100)).runs.filter((r) => wanted.includes(r.status)).map((r) => r.id);
+    expect(expected).toHaveLength(9);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await q.searchRuns({ status: wanted }, 2, cursor);
+      seen.push(...page.runs.map((r) => r.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+    expect(await q.countRuns({ status: wanted })).toBe(9);
+    expect(await q.countRuns({ status: wanted, jobTypeId: 'report' })).toBe(await q.countRuns({ jobTypeId: 'report', status: [JobRunStatus.Failed] })
+      + await q.countRuns({ jobTypeId: 'report', status: [JobRunStatus.Cancelled] }) + await q.countRuns({ jobTypeId: 'report', status: [JobRunStatus.Pending] }));
+    expect(await q.countRuns({ status: [] })).toBe(0);
+    expect((await q.searchRuns({ status: [] }, 10)).runs).toEqual([]);
+    // Counts of some statuses only (the overview counts the finished ones less often than the live ones).
+    expect(await q.countsByQueue([JobRunStatus.Pending, JobRunStatus.Cancelled])).toEqual([
+      { queue: 'default', status: 'cancelled', count: 1 },
+      { queue: 'default', status: 'pending', count: 1 },
+      { queue: 'mail', status: 'cancelled', count: 2 },
+      { queue: 'mail', status: 'pending', count: 2 },
+    ]);
+    // Running and pending runs are read through the claim's own partial indexes (forced on SQLite).
+    await storage.updateRun(ids[3], { status: JobRunStatus.Running, startedAt: new Date(clock.now()), workerId: 'w1' });
+    expect((await q.searchRuns({ status: [JobRunStatus.Running] }, 10)).runs.map((r) => r.id)).toEqual([ids[3]]);
+    expect((await q.searchRuns({ status: [JobRunStatus.Running], jobTypeId: 'report' }, 10)).runs.map((r) => r.id)).toEqual([ids[3]]);
+    expect((await q.searchRuns({ status: [JobRunStatus.Running], jobTypeId: 'email' }, 10)).runs).toEqual([]);
+    expect((await q.searchRuns({ status: [JobRunStatus.Pending], queue: 'mail' }, 10)).runs.map((r) => r.id)).toEqual([ids[11], ids[7]]);
+  });
+
+  it('bounds a text search: textWindow gives the creation time of the n-th newest run in the time range, or null', async () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 11, minute));
+    for (let i = 0; i < 6; i++) {
+      clock.set(at(i).getTime());
+      await storage.enqueue({ jobTypeId: 'email', input: { n: i } });
+    }
+    const q = storage.dashboard();
+    expect(await q.textWindow({}, 3)).toBeNull();
+    expect(await q.textWindow({ text: '' }, 3)).toBeNull();
+    expect(await q.textWindow({ text: 'x' }, 3)).toEqual(at(3));
+    expect(await q.textWindow({ text: 'x' }, 6)).toEqual(at(0));
+    // Fewer runs than the bound: the search reads them all, nothing to bound.
+    expect(await q.textWindow({ text: 'x' }, 7)).toBeNull();
+    // The newest before `to`, and no older than `from`; the other filters play no part.
+    expect(await q.textWindow({ text: 'x', to: at(4) }, 2)).toEqual(at(2));
+    expect(await q.textWindow({ text: 'x', from: at(3), jobTypeId: 'nothing' }, 3)).toEqual(at(3));
+    expect(await q.textWindow({ text: 'x', from: at(3) }, 4)).toBeNull();
+    // What the dashboard then runs: the text filter from there on.
+    expect((await q.searchRuns({ text: '"n":', from: (await q.textWindow({ text: 'x' }, 2))! }, 10)).runs.map((r) => r.input)).toEqual([{ n: 5 }, { n: 4 }]);
+  });
+
   it('pages the ids a bulk action may touch, and deletes only finished runs with their logs', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {

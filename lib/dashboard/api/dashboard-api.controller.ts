@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import type { JobDefinition, JobRun } from '../../model/job-run.js';
-import { DashboardService, type BulkAction, type BulkResult, type WorkerView } from '../dashboard.service.js';
+import { DashboardService, type BulkAction, type BulkResult, type SearchedWindow, type WorkerView } from '../dashboard.service.js';
 import { parseLimit, parseRunFilter, type RunFilterParams } from '../run-filter.js';
 import { upcomingTicks } from '../pages/schedule-words.js';
 import { DashboardOpenApi } from './dashboard-openapi.js';
@@ -58,10 +58,12 @@ export class DashboardApiController {
     return this.dashboard.runs(parseRunFilter(query), parseLimit(query.limit), query.cursor || undefined);
   }
 
-  @ApiRoute({ summary: 'How many runs match a filter', ok: json(obj({ count: int }), 'The count'), params: filterParams, errors: [400] })
+  @ApiRoute({
+    summary: 'How many runs match a filter', ok: json(obj({ count: int, searched: ref('Searched') }, ['count']), 'The count'), params: filterParams, errors: [400],
+  })
   @Get('runs/count')
-  async count(@Query() query: RunFilterParams): Promise<{ count: number }> {
-    return { count: await this.dashboard.countMatching(parseRunFilter(query)) };
+  count(@Query() query: RunFilterParams): Promise<{ count: number; searched?: SearchedWindow }> {
+    return this.dashboard.countMatching(parseRunFilter(query));
   }
 
   @ApiRoute({

@@ -75,7 +75,14 @@ export const schemas = {
     nextRetryAt: timeN, continueOn: { type: 'string', enum: ['success', 'failure', 'always'], nullable: true }, passParentOutput: bool,
     concurrencyKey: strN, rateKey: strN, uniqueKey: strN, uniqueStates: { type: 'array', items: { $ref: '#/components/schemas/Status' }, nullable: true },
   }, ['id', 'jobTypeId', 'status', 'queue', 'createdAt', 'scheduledAt', 'attemptNumber']),
-  RunPage: obj({ runs: arr({ $ref: '#/components/schemas/Run' }), next: { type: 'string', nullable: true, description: 'Cursor of the next page; null on the last' } }),
+  RunPage: obj({
+    runs: arr({ $ref: '#/components/schemas/Run' }), next: { type: 'string', nullable: true, description: 'Cursor of the next page; null on the last' },
+    searched: { $ref: '#/components/schemas/Searched' },
+  }, ['runs', 'next']),
+  Searched: {
+    ...obj({ runs: int, since: time }),
+    description: 'Present when the text filter q was applied to the newest runs only: this many, created since this time (give an earlier `to` to search older runs)',
+  },
   RunDetail: obj({ run: { $ref: '#/components/schemas/Run' }, children: arr({ $ref: '#/components/schemas/Run' }) }),
   LogLine: obj({
     id: int, runId: str, level: { type: 'string', enum: Object.values(JobLogLevel) }, message: str, timestamp: time, category: strN, exception: strN, attemptNumber: intN,
@@ -92,6 +99,7 @@ export const schemas = {
   Counts: obj({
     totals: { type: 'object', additionalProperties: int },
     byQueue: arr(obj({ queue: str, status: { $ref: '#/components/schemas/Status' }, count: int })),
+    finishedAsOf: { ...time, description: 'When the completed, failed and cancelled counts were counted (they are reused for a few seconds); the others are current' },
   }),
   SeriesPoint: obj({ at: { ...time, description: 'Start of the minute or hour' }, completed: int, failed: int }),
   Overview: obj({
@@ -102,11 +110,15 @@ export const schemas = {
     backlogs: arr(obj({ queue: str, pending: int, oldestScheduledAt: time, oldestAgeMs: int })),
     workers: arr({ $ref: '#/components/schemas/Worker' }),
     unattendedQueues: { ...arr(str), description: 'Queues holding due pending runs that no live worker takes' },
+    finishedAsOf: { ...time, description: 'When the finished counts and the charts were counted (they are reused for a few seconds); the others are current' },
   }),
   Filter: obj({
     status: { oneOf: [str, arr({ $ref: '#/components/schemas/Status' })] }, job: str, queue: str, correlationId: str, from: time, to: time, q: str,
   }, []),
-  BulkResult: obj({ action: { type: 'string', enum: ['retry', 'cancel', 'delete'] }, done: int, skipped: int }),
+  BulkResult: obj(
+    { action: { type: 'string', enum: ['retry', 'cancel', 'delete'] }, done: int, skipped: int, searched: { $ref: '#/components/schemas/Searched' } },
+    ['action', 'done', 'skipped'],
+  ),
   InputBody: obj({ input: { description: 'Input of the new run (validated by the job\'s input class); absent: the default input' } }, []),
   RunId: obj({ runId: str }),
   Error: obj({ statusCode: int, message: { oneOf: [str, arr(str)] }, error: str }, ['statusCode', 'message']),

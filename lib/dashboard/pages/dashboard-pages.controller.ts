@@ -53,8 +53,8 @@ export class DashboardPagesController {
     if (!BULK_ACTIONS.includes(action)) throw new BadRequestException(`action: expected one of ${BULK_ACTIONS.join(', ')}, got '${String(query.action)}'`);
     if (this.dashboard.options.readOnly) throw new NotFoundException('The dashboard is read-only.');
     const search = parseRunFilter(query);
-    const count = await this.dashboard.countMatching({ ...search, status: this.dashboard.bulkStatuses(action, search) });
-    return bulkConfirmPage(this.ctx, action, query, count);
+    const { count, searched } = await this.dashboard.countMatching({ ...search, status: this.dashboard.bulkStatuses(action, search) });
+    return bulkConfirmPage(this.ctx, action, query, count, searched);
   }
 
   @Get('runs/:id')

@@ -30,6 +30,7 @@ ${o.unattendedQueues.length ? html`<div class="alert" id="unattended"><strong>No
 </section>
 <section id="charts" data-live>
 <h2>Finished runs</h2>
+<p class="muted" id="finished-as-of">Completed, failed and cancelled counts and these charts as of ${time(o.finishedAsOf)}: counted again every few seconds at most. The other counts are current.</p>
 ${finishedChart(o.lastHour, 'Last hour, per minute', hhmm)}
 ${finishedChart(o.lastDay, 'Last day, per hour', hhmm)}
 </section>

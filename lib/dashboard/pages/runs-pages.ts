@@ -1,7 +1,7 @@
 import type { JobDefinition, JobRun } from '../../model/job-run.js';
 import { JobRunStatus } from '../../model/statuses.js';
 import type { RunDetail, RunPage } from '../../storage/dashboard-queries.js';
-import type { BulkAction } from '../dashboard.service.js';
+import type { BulkAction, SearchedWindow } from '../dashboard.service.js';
 import { filterQuery, FILTER_KEYS, type RunFilterParams } from '../run-filter.js';
 import { badge, json, shortId, time } from './format.js';
 import { html, type SafeHtml } from './html.js';
@@ -19,7 +19,19 @@ function runsTable(ctx: PageContext, runs: readonly JobRun[]): SafeHtml {
 <td>${r.attemptNumber}</td><td>${time(r.createdAt)}</td><td>${time(r.completedAt)}</td><td class="error">${r.errorMessage ?? ''}</td></tr>`)}</tbody></table>`;
 }
 
-export function runsPage(ctx: PageContext, params: RunFilterParams, page: RunPage, definitions: readonly JobDefinition[], error?: string): string {
+/** Said wherever a text search was bounded, so that no one reads "no match" as "no match anywhere". */
+function searchedNote(searched: SearchedWindow | undefined): SafeHtml {
+  if (!searched) return html``;
+  return html`<p class="muted" id="searched">Text searched in the latest ${searched.runs.toLocaleString('en')} runs only (created since ${time(searched.since)}): set an earlier <em>To</em> to search older runs.</p>`;
+}
+
+export function runsPage(
+  ctx: PageContext,
+  params: RunFilterParams,
+  page: RunPage & { searched?: SearchedWindow },
+  definitions: readonly JobDefinition[],
+  error?: string,
+): string {
   const status = flat(params.status);
   const queues = [...new Set(definitions.map((d) => d.queue))];
   const body = html`
@@ -38,6 +50,7 @@ ${ctx.readOnly ? '' : html`<div class="bulk">Everything matching this filter:
   ${(['retry', 'cancel', 'delete'] as const).map((a) => html`<a class="button ${a === 'delete' ? 'danger' : ''}" href="${ctx.base}/runs/bulk${filterQuery(params, { action: a })}" data-bulk="${a}">${a}…</a> `)}
 </div>`}
 <section id="runs" data-live>
+${searchedNote(page.searched)}
 ${runsTable(ctx, page.runs)}
 ${page.next ? html`<p><a class="button" rel="next" href="${ctx.base}/runs${filterQuery(params, { cursor: page.next })}">Older runs →</a></p>` : ''}
 </section>`;
@@ -47,12 +60,13 @@ ${page.next ? html`<p><a class="button" rel="next" href="${ctx.base}/runs${filte
 const VERBS: Record<BulkAction, string> = { retry: 'Retry', cancel: 'Cancel', delete: 'Delete' };
 const WHICH: Record<BulkAction, string> = { retry: 'failed or cancelled', cancel: 'pending, awaiting or running', delete: 'finished' };
 
-export function bulkConfirmPage(ctx: PageContext, action: BulkAction, params: RunFilterParams, count: number): string {
+export function bulkConfirmPage(ctx: PageContext, action: BulkAction, params: RunFilterParams, count: number, searched?: SearchedWindow): string {
   const described = FILTER_KEYS.filter((k) => flat(params[k])).map((k) => html`<li>${k}: <code>${flat(params[k])}</code></li>`);
   const body = html`
 <div class="confirm">
 <p><strong id="bulk-count">${count}</strong> ${WHICH[action]} run${count === 1 ? '' : 's'} match${count === 1 ? 'es' : ''}:</p>
 <ul>${described.length ? described : html`<li>every run</li>`}</ul>
+${searchedNote(searched)}
 <form data-action="${ctx.base}/api/runs/bulk/${action}" data-body="fields" data-then="${ctx.base}/runs${filterQuery(params)}">
 ${FILTER_KEYS.map((k) => (flat(params[k]) ? html`<input type="hidden" name="${k}" value="${flat(params[k])}">` : ''))}
 <button type="submit" class="${action === 'delete' ? 'danger' : ''}" id="bulk-confirm"${count === 0 ? html` disabled` : ''}>${VERBS[action]} ${count} run${count === 1 ? '' : 's'}</button>

@@ -6,6 +6,7 @@ import { ZapJobsPgConcurrencyAndRateLimits1764633700000 } from './1764633700000-
 import { ZapJobsPgTraceContext1764720000000 } from './1764720000000-trace-context.js';
 import { ZapJobsPgFlows1764740000000 } from './1764740000000-flows.js';
 import { ZapJobsPgFanIn1764750000000 } from './1764750000000-fan-in.js';
+import { ZapJobsPgDashboardIndexes1764760000000 } from './1764760000000-dashboard-indexes.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const POSTGRES_MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -13,6 +14,7 @@ export const POSTGRES_MIGRATIONS: Array<new () => MigrationInterface> = [
   ZapJobsPgTraceContext1764720000000,
   ZapJobsPgFlows1764740000000,
   ZapJobsPgFanIn1764750000000,
+  ZapJobsPgDashboardIndexes1764760000000,
 ];
 
 /** PostgreSQL's migrations in one transaction holding an advisory lock for the schema and prefix. */

@@ -8,6 +8,7 @@ import { ZapJobsTraceContext1764720000000 } from './1764720000000-trace-context.
 import { ZapJobsEventFeed1764730000000 } from './1764730000000-event-feed.js';
 import { ZapJobsFlows1764740000000 } from './1764740000000-flows.js';
 import { ZapJobsFanIn1764750000000 } from './1764750000000-fan-in.js';
+import { ZapJobsDashboardIndexes1764760000000 } from './1764760000000-dashboard-indexes.js';
 
 /** Append-only, in order. A released migration is never edited: add a new one. */
 export const SQLITE_MIGRATIONS: Array<new () => MigrationInterface> = [
@@ -16,6 +17,7 @@ export const SQLITE_MIGRATIONS: Array<new () => MigrationInterface> = [
   ZapJobsEventFeed1764730000000,
   ZapJobsFlows1764740000000,
   ZapJobsFanIn1764750000000,
+  ZapJobsDashboardIndexes1764760000000,
 ];
 
 /** SQLite's migrations in one BEGIN IMMEDIATE transaction on the DataSource's one connection. */

@@ -28,12 +28,29 @@ function decodeCursor(text: string): Cursor {
 
 const timeOf = (value: unknown): number => (value instanceof Date ? value.getTime() : Number(value));
 /** LIKE's own characters taken literally: a search for '100%' finds '100%', not '100' and more. */
-const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const STATUSES = new Set<string>(Object.values(JobRunStatus));
+/** Pending runs few enough to sort (see listed): sorting 10,000 takes some 30 ms. */
+const SPARSE_PENDING = 10_000;
+/** A status written into the SQL: only the enum's own values, so never anything a caller typed. */
+function statusLiteral(status: string): string {
+  if (!STATUSES.has(status)) throw new InvalidPayloadError(`status: expected one of ${[...STATUSES].join(', ')}, got '${status}'`);
+  return `'${status}'`;
+}
+/** The lists' order: created_at, then id, both descending. */
+function newestFirst(a: Row, b: Row): number {
+  const byTime = timeOf(b.created_at) - timeOf(a.created_at);
+  if (byTime !== 0) return byTime;
+  const x = String(a.id);
+  const y = String(b.id);
+  return x < y ? 1 : x > y ? -1 : 0;
+}
 
 /**
  * The dashboard's SQL, once for both dialects. Lists are keyset-paginated on (created_at, id), so
  * a page deep in a million runs costs what the first one does; the free-text search is a LIKE over
- * the JSON text and the error columns, which the dashboard bounds with the other filters and a LIMIT.
+ * the JSON text and the error columns, which no index serves: the dashboard bounds it to the newest
+ * runs with textWindow. The indexes each query relies on are those of migration 1764760000000.
  */
 export class SqlDashboardQueries implements DashboardQueries {
   private readonly cols: ReturnType<typeof selectLists>;
@@ -47,14 +64,13 @@ export class SqlDashboardQueries implements DashboardQueries {
     this.cols = selectLists(d);
   }
 
-  private where(search: RunSearch, params: unknown[], statuses?: readonly JobRunStatus[]): string[] {
+  /**
+   * The conditions of `search` except its statuses, which each query names as a constant of its own
+   * (see page): a partial index serves `status = 'failed'` only when the planner sees the value.
+   */
+  private where(search: RunSearch, params: unknown[]): string[] {
     const where: string[] = [];
     const add = (condition: string, ...values: unknown[]) => (where.push(condition), params.push(...values));
-    const status = statuses ? (search.status ? search.status.filter((s) => statuses.includes(s)) : statuses) : search.status;
-    if (status !== undefined) {
-      const list = this.d.inList('status', status, 'text');
-      add(list.sql, list.param);
-    }
     if (search.jobTypeId !== undefined) add('job_type_id = ?', search.jobTypeId);
     if (search.queue !== undefined) add('queue = ?', search.queue);
     if (search.correlationId !== undefined) add('correlation_id = ?', search.correlationId);
@@ -62,10 +78,21 @@ export class SqlDashboardQueries implements DashboardQueries {
     if (search.to !== undefined) add('created_at < ?', this.d.time(search.to.getTime()));
     if (search.text !== undefined && search.text !== '') {
       const pattern = likePattern(search.text);
-      const like = (column: string) => `LOWER(CAST(${column} AS TEXT)) LIKE ? ESCAPE '\\'`;
+      // SQLite's LIKE ignores ASCII case by itself (its LOWER folds no more than that): the same
+      // matches without two function calls per column and row, 40 % of a text search's time.
+      // PostgreSQL's ILIKE folds case by the database's locale.
+      const like = this.d.name === 'sqlite'
+        ? (column: string) => `${column} LIKE ? ESCAPE '\\'`
+        : (column: string) => `CAST(${column} AS TEXT) ILIKE ? ESCAPE '\\'`;
       add(`(${['input_json', 'output_json', 'error_message', 'error_details'].map(like).join(' OR ')})`, pattern, pattern, pattern, pattern);
     }
     return where;
+  }
+
+  /** The statuses to query one by one (undefined: any status, one query without a status condition). */
+  private statusesOf(search: RunSearch, allowed?: readonly JobRunStatus[]): readonly JobRunStatus[] | undefined {
+    const statuses = allowed ? (search.status ? search.status.filter((s) => allowed.includes(s)) : allowed) : search.status;
+    return statuses ? [...new Set(statuses)] : undefined;
   }
 
   private keyset(cursor: string | null | undefined, where: string[], params: unknown[]): void {
@@ -77,21 +104,64 @@ export class SqlDashboardQueries implements DashboardQueries {
     params.push(at, at, c.id);
   }
 
+  /**
+   * How a list names a status, so that the planner walks what serves it, statistics or not:
+   * - failed, cancelled, awaiting: `status = 'x'`, which runs_status_created serves in order;
+   * - completed: `status IN ('completed')`, which no partial index matches, so runs_created is
+   *   walked (completed runs are most runs). As `= 'completed'`, SQLite took runs_finished_queue
+   *   and sorted every completed run: a second at a million;
+   * - running on SQLite: INDEXED BY runs_running, sorted (running runs are few: held by live
+   *   workers). Left to itself, without statistics, SQLite walked runs_created (0.8 s at a million
+   *   to find none), or with a job filter runs_job_type;
+   * - pending on SQLite: few (at most SPARSE_PENDING), INDEXED BY runs_claim and sorted; many,
+   *   runs_created walked. Each is slow where the other is fast (100 pending among a million took
+   *   0.4 s walking runs_created), and SQLite picks either without statistics.
+   * PostgreSQL picks by its statistics, which it keeps.
+   */
+  private async listed(status: JobRunStatus): Promise<{ where: string; indexedBy: string }> {
+    const as = (where: string, index?: string) => ({ where, indexedBy: index ? ` INDEXED BY ${this.runsIndex(index)}` : '' });
+    if (status === JobRunStatus.Completed) return as(`status IN ('completed')`);
+    if (this.d.name === 'sqlite' && status === JobRunStatus.Running) return as(`status = 'running'`, 'running');
+    if (this.d.name === 'sqlite' && status === JobRunStatus.Pending) {
+      const [row] = await this.exec.read(`SELECT COUNT(*) AS n FROM ${this.t.runs} WHERE status = 'pending'`);
+      return Number(row.n) <= SPARSE_PENDING ? as(`status = 'pending'`, 'claim') : as(`status IN ('pending')`);
+    }
+    return as(`status = ${statusLiteral(status)}`);
+  }
+
+  /** An index of the runs table by its migration's name: the table's quoted name, suffixed ("claim": runs_claim). */
+  private runsIndex(suffix: string): string {
+    return `${this.t.runs.slice(0, -1)}_${suffix}"`;
+  }
+
+  /**
+   * One page, newest first. With statuses, one query per status, merged: each is a walk of the index
+   * that serves its status (runs_status_created for failed, cancelled and awaiting, runs_claim and
+   * runs_running for pending and running, runs_created for completed) and stops at the page's size.
+   */
   private async page(
     columns: string,
     search: RunSearch,
     limit: number,
     cursor: string | null | undefined,
-    statuses?: readonly JobRunStatus[],
+    allowed?: readonly JobRunStatus[],
   ): Promise<{ rows: Row[]; next: string | null }> {
     const params: unknown[] = [];
-    const where = this.where(search, params, statuses);
+    const where = this.where(search, params);
     this.keyset(cursor, where, params);
-    const found = await this.exec.read(
-      `SELECT ${columns} FROM ${this.t.runs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [...params, limit + 1],
-    );
+    const one = async (status?: JobRunStatus) => {
+      const listed = status ? await this.listed(status) : { where: null, indexedBy: '' };
+      const conditions = listed.where ? [listed.where, ...where] : where;
+      return this.exec.read(
+        `SELECT ${columns} FROM ${this.t.runs}${listed.indexedBy} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+          ORDER BY created_at DESC, id DESC LIMIT ?`,
+        [...params, limit + 1],
+      );
+    };
+    const statuses = this.statusesOf(search, allowed);
+    const found = statuses === undefined ? await one()
+      : statuses.length === 1 ? await one(statuses[0])
+        : (await Promise.all(statuses.map(one))).flat().sort(newestFirst).slice(0, limit + 1);
     const more = found.length > limit;
     const shown = more ? found.slice(0, limit) : found;
     const last = shown[shown.length - 1];
@@ -106,11 +176,28 @@ export class SqlDashboardQueries implements DashboardQueries {
   async countRuns(search: RunSearch): Promise<number> {
     const params: unknown[] = [];
     const where = this.where(search, params);
+    const one = async (status?: JobRunStatus) => {
+      const conditions = status ? [`status = ${statusLiteral(status)}`, ...where] : where;
+      const [row] = await this.exec.read(`SELECT COUNT(*) AS n FROM ${this.t.runs} ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}`, params);
+      return Number(row.n);
+    };
+    const statuses = this.statusesOf(search);
+    if (statuses === undefined) return one();
+    return (await Promise.all(statuses.map(one))).reduce((a, b) => a + b, 0);
+  }
+
+  async textWindow(search: RunSearch, runs: number): Promise<Date | null> {
+    if (search.text === undefined || search.text === '') return null;
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (search.from !== undefined) where.push('created_at >= ?'), params.push(this.d.time(search.from.getTime()));
+    if (search.to !== undefined) where.push('created_at < ?'), params.push(this.d.time(search.to.getTime()));
+    // Ordered by created_at alone, so runs_created answers by itself, without reading the table.
     const [row] = await this.exec.read(
-      `SELECT COUNT(*) AS n FROM ${this.t.runs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
-      params,
+      `SELECT created_at FROM ${this.t.runs} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1 OFFSET ?`,
+      [...params, runs - 1],
     );
-    return Number(row.n);
+    return row ? new Date(timeOf(row.created_at)) : null;
   }
 
   async idsPage(search: RunSearch, statuses: readonly JobRunStatus[], limit: number, cursor?: string | null) {
@@ -118,9 +205,40 @@ export class SqlDashboardQueries implements DashboardQueries {
     return { ids: rows.map((row) => String(row.id)), next };
   }
 
-  async countsByQueue(): Promise<QueueStatusCount[]> {
-    const found = await this.exec.read(`SELECT queue, status, COUNT(*) AS n FROM ${this.t.runs} GROUP BY queue, status ORDER BY queue, status`);
-    return found.map((row) => ({ queue: row.queue as string, status: row.status as JobRunStatus, count: Number(row.n) }));
+  /**
+   * Counted status by status, each from an index, never from the table: completed and failed per
+   * queue by range counts over runs_finished_queue; pending from runs_claim; running, cancelled
+   * and awaiting, rare, through their partial indexes. A GROUP BY over a million finished rows
+   * instead sorts them all, about a second on SQLite, blocking its thread.
+   */
+  async countsByQueue(statuses: readonly JobRunStatus[] = Object.values(JobRunStatus)): Promise<QueueStatusCount[]> {
+    const counts: QueueStatusCount[] = [];
+    for (const status of statuses) {
+      if (status === JobRunStatus.Completed || status === JobRunStatus.Failed) {
+        for (const queue of await this.finishedQueues(status)) {
+          const [row] = await this.exec.read(`SELECT COUNT(*) AS n FROM ${this.t.runs} WHERE status = ${statusLiteral(status)} AND queue = ?`, [queue]);
+          counts.push({ queue, status, count: Number(row.n) });
+        }
+      } else {
+        const found = await this.exec.read(`SELECT queue, COUNT(*) AS n FROM ${this.t.runs} WHERE status = ${statusLiteral(status)} GROUP BY queue`);
+        for (const row of found) counts.push({ queue: row.queue as string, status, count: Number(row.n) });
+      }
+    }
+    return counts.sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
+  }
+
+  /** The queues holding runs of a finished status, one index seek each (MIN over the next key: a loose index scan). */
+  private async finishedQueues(status: JobRunStatus.Completed | JobRunStatus.Failed): Promise<string[]> {
+    const queues: string[] = [];
+    for (;;) {
+      const after = queues[queues.length - 1];
+      const [row] = await this.exec.read(
+        `SELECT MIN(queue) AS queue FROM ${this.t.runs} WHERE status = ${statusLiteral(status)}${after === undefined ? '' : ' AND queue > ?'}`,
+        after === undefined ? [] : [after],
+      );
+      if (row?.queue === null || row?.queue === undefined) return queues;
+      queues.push(String(row.queue));
+    }
   }
 
   async runDetail(runId: string, logLimit = 2000): Promise<RunDetail | null> {
@@ -145,24 +263,29 @@ export class SqlDashboardQueries implements DashboardQueries {
     return found.map(rowToHeartbeat);
   }
 
+  /**
+   * One range count per bucket, status and queue over runs_finished_queue (queue is in its key
+   * before completed_at), which reads index entries only; grouping by the bucket instead sorts
+   * every finished run of the span.
+   */
   async finishedSeries(spanMs: number, bucketMs: number): Promise<SeriesPoint[]> {
     const now = this.clock.now();
     const first = Math.floor((now - spanMs) / bucketMs) + 1;
     const last = Math.floor(now / bucketMs);
-    const found = await this.exec.read(
-      `SELECT CAST(${this.d.epochMs('completed_at')} / ${this.d.param('bigint')} AS BIGINT) AS bucket, status, COUNT(*) AS n FROM ${this.t.runs}
-        WHERE status IN ('completed', 'failed') AND completed_at >= ? GROUP BY bucket, status`,
-      [bucketMs, this.d.time(first * bucketMs)],
-    );
-    const points = new Map<number, SeriesPoint>();
-    for (let b = first; b <= last; b++) points.set(b, { at: new Date(b * bucketMs), completed: 0, failed: 0 });
-    for (const row of found) {
-      const point = points.get(Number(row.bucket));
-      if (!point) continue;
-      if (row.status === JobRunStatus.Completed) point.completed += Number(row.n);
-      else point.failed += Number(row.n);
+    const points: SeriesPoint[] = [];
+    for (let b = first; b <= last; b++) points.push({ at: new Date(b * bucketMs), completed: 0, failed: 0 });
+    for (const status of [JobRunStatus.Completed, JobRunStatus.Failed] as const) {
+      const queues = await this.finishedQueues(status);
+      if (queues.length === 0) continue;
+      const key = status === JobRunStatus.Completed ? 'completed' : 'failed';
+      const list = this.d.inList('queue', queues, 'text');
+      const sql = `SELECT COUNT(*) AS n FROM ${this.t.runs}
+        WHERE status = ${statusLiteral(status)} AND ${list.sql} AND completed_at >= ? AND completed_at < ?`;
+      const counts = await Promise.all(points.map(({ at }) =>
+        this.exec.read(sql, [list.param, this.d.time(at.getTime()), this.d.time(at.getTime() + bucketMs)])));
+      counts.forEach(([row], i) => (points[i][key] = Number(row.n)));
     }
-    return [...points.values()];
+    return points;
   }
 
   async backlogs(): Promise<QueueBacklog[]> {

@@ -174,3 +174,112 @@ describeEachBackend('dashboard REST API', (backend) => {
     expect((await json(api('/overview'))).unattendedQueues).toEqual(['orphans']);
   });
 });
+
+describeEachBackend('dashboard REST API at scale: the bounded text search and the reused counts', (backend) => {
+  let db: TestDatabase;
+  let d: DashboardApp;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const api = async (path: string, init: RequestInit = {}): Promise<any> => {
+    const res = await fetch(`${d.origin}/zapjobs/api${path}`, { ...init, headers: { authorization: AUTH, 'content-type': 'application/json', ...init.headers } });
+    expect(res.status).toBeLessThan(300);
+    return res.json();
+  };
+
+  beforeAll(async () => {
+    db = backend.create();
+    // Runs go to queues no worker takes, so that only these tests move them. Reused counts are kept
+    // a minute here, so that the test sees them reused however slow the machine.
+    d = await bootDashboardApp(
+      db.options, { path: '/zapjobs', auth: { username: 'ops', password: 's3cret' }, textSearchRuns: 3, finishedCountsMaxAgeMs: 60_000 }, DASHBOARD_JOBS,
+    );
+  });
+  afterAll(async () => {
+    await d?.close();
+    await db?.drop();
+  });
+
+  it('searches text in the newest textSearchRuns runs only, and says so in the API, the runs page and the bulk confirmation', async () => {
+    const oldest = await d.jobs.enqueue('greet', { name: 'needle in the hay' }, { queue: 'parked' });
+    for (const name of ['hay 1', 'hay 2', 'hay 3']) {
+      await new Promise((r) => setTimeout(r, 5));
+      await d.jobs.enqueue('greet', { name }, { queue: 'parked' });
+    }
+    const bounded = await api('/runs?q=needle');
+    expect(bounded.runs).toEqual([]);
+    expect(bounded.searched.runs).toBe(3);
+    const since = new Date(bounded.searched.since);
+    expect(since.getTime()).toBeGreaterThan((await d.storage.getRun(oldest))!.createdAt.getTime());
+    expect(await api('/runs/count?q=needle')).toEqual({ count: 0, searched: bounded.searched });
+    // An earlier `to` moves the window back; a search that reads fewer runs than the bound says nothing.
+    const older = await api(`/runs?q=needle&to=${encodeURIComponent(since.toISOString())}`);
+    expect(older.runs.map((r: { id: string }) => r.id)).toEqual([oldest]);
+    expect(older.searched).toBeUndefined();
+    expect((await api('/runs?q=hay')).runs).toHaveLength(3);
+    expect((await api('/runs')).searched).toBeUndefined();
+
+    const page = await (await fetch(`${d.origin}/zapjobs/runs?q=needle`, { headers: { authorization: AUTH } })).text();
+    expect(page).toContain('Text searched in the latest 3 runs only');
+    const confirm = await (await fetch(`${d.origin}/zapjobs/runs/bulk?action=cancel&q=needle`, { headers: { authorization: AUTH } })).text();
+    expect(confirm).toContain('Text searched in the latest 3 runs only');
+    // The bulk action walks the same runs the page shows: the needle, outside the window, stays pending.
+    const cancelled = await api('/runs/bulk/cancel', { method: 'POST', body: JSON.stringify({ q: 'needle' }), headers: { origin: d.origin } });
+    expect(cancelled).toMatchObject({ done: 0, skipped: 0, searched: { runs: 3 } });
+    expect((await d.storage.getRun(oldest))?.status).toBe(JobRunStatus.Pending);
+  });
+
+  it('reuses the counts of finished runs (finishedCountsMaxAgeMs), keeps the live ones current, and counts again after an action of the dashboard', async () => {
+    const runs = await Promise.all(['a', 'b', 'c'].map((name) => d.jobs.enqueue('greet', { name }, { queue: 'counted' })));
+    const before = await api('/overview');
+    const counted = (o: { counts: Array<{ queue: string; status: string; count: number }> }, status: string) =>
+      o.counts.find((c) => c.queue === 'counted' && c.status === status)?.count ?? 0;
+    expect([counted(before, 'pending'), counted(before, 'completed')]).toEqual([3, 0]);
+
+    // Finished behind the dashboard's back: the pending count follows at once, the completed one is reused.
+    const now = new Date();
+    await d.storage.updateRun(runs[0], { status: JobRunStatus.Completed, startedAt: now, completedAt: now, durationMs: 0 });
+    const reused = await api('/overview');
+    expect([counted(reused, 'pending'), counted(reused, 'completed')]).toEqual([2, 0]);
+    expect(reused.finishedAsOf).toBe(before.finishedAsOf);
+    expect((await api('/counts')).finishedAsOf).toBe(before.finishedAsOf);
+
+    // An action through the dashboard drops the reused figures: its user sees what it did.
+    await api(`/runs/${runs[1]}/cancel`, { method: 'POST', headers: { origin: d.origin } });
+    const after = await api('/overview');
+    expect([counted(after, 'pending'), counted(after, 'completed'), counted(after, 'cancelled')]).toEqual([1, 1, 1]);
+    expect(new Date(after.finishedAsOf).getTime()).toBeGreaterThan(new Date(before.finishedAsOf).getTime() - 1);
+    expect(after.finishedAsOf).not.toBe(before.finishedAsOf);
+    expect(after.lastHour.reduce((n: number, p: { completed: number }) => n + p.completed, 0)).toBe(1);
+  });
+});
+
+describeEachBackend('dashboard REST API: the day chart', (backend) => {
+  let db: TestDatabase;
+  let d: DashboardApp;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const overview = async (): Promise<any> => (await fetch(`${d.origin}/zapjobs/api/overview`, { headers: { authorization: AUTH } })).json();
+  const total = (points: Array<{ completed: number; failed: number }>) => points.reduce((n, p) => n + p.completed + p.failed, 0);
+
+  beforeAll(async () => {
+    db = backend.create();
+    d = await bootDashboardApp(db.options, { path: '/zapjobs', auth: { username: 'ops', password: 's3cret' }, finishedCountsMaxAgeMs: 0 }, DASHBOARD_JOBS);
+  });
+  afterAll(async () => {
+    await d?.close();
+    await db?.drop();
+  });
+
+  it('counts the current hour from the minutes while it reuses the hours before', async () => {
+    const runs = await Promise.all(['a', 'b'].map((name) => d.jobs.enqueue('greet', { name }, { queue: 'charted' })));
+    const first = await overview();
+    expect([total(first.lastHour), total(first.lastDay)]).toEqual([0, 0]);
+    for (const [i, id] of runs.entries()) {
+      const now = new Date();
+      await d.storage.updateRun(id, { status: i ? JobRunStatus.Failed : JobRunStatus.Completed, startedAt: now, completedAt: now, durationMs: 0 });
+      const o = await overview();
+      expect(total(o.lastHour)).toBe(i + 1);
+      expect(o.lastDay).toHaveLength(24);
+      expect(o.lastDay[23]).toMatchObject({ completed: 1, failed: i });
+      expect(total(o.lastDay)).toBe(i + 1);
+    }
+  });
+});
