@@ -1,5 +1,6 @@
 import type { Backend, TestDatabase } from './backends.js';
 import type { BootedApp } from './boot.js';
+import type { Child } from './child-process.js';
 
 /**
  * The hooks every e2e suite on a backend needs: a fresh, empty database before each test, and after
@@ -10,6 +11,8 @@ export interface AppPerTest {
   readonly db: TestDatabase;
   /** The app this test booted (assign bootApp's result), closed after the test. */
   booted: BootedApp | undefined;
+  /** Child processes this test started (push startChild's result): killed (SIGKILL) after it, before the app closes. */
+  children: Child[];
 }
 
 export function appPerTest(backend: Backend): AppPerTest {
@@ -20,11 +23,15 @@ export function appPerTest(backend: Backend): AppPerTest {
       return db;
     },
     booted: undefined,
+    children: [],
   };
   beforeEach(() => {
     db = backend.create();
   });
   afterEach(async () => {
+    for (const child of t.children) child.process.kill('SIGKILL');
+    await Promise.all(t.children.map((child) => child.exited));
+    t.children = [];
     await t.booted?.close();
     t.booted = undefined;
     await db?.drop();
