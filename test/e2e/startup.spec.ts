@@ -3,7 +3,7 @@ import { Job, JobRunStatus, type JobHandler } from '../../lib/index.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { appPerTest } from '../helpers/app-per-test.js';
 import { bootApp, runIn } from '../helpers/boot.js';
-import { startChild, type Child } from '../helpers/child-process.js';
+import { startChild } from '../helpers/child-process.js';
 
 /** The producer's view of the job the worker process runs. */
 @Job({ id: 'startup.first', maxRetries: 0 })
@@ -18,18 +18,12 @@ class FirstJob implements JobHandler {
  */
 describeEachBackend('start-up of a worker process', (backend) => {
   const t = appPerTest(backend);
-  let worker: Child | undefined;
-
-  afterEach(async () => {
-    worker?.process.kill('SIGKILL');
-    await worker?.exited;
-    worker = undefined;
-  });
 
   it('runs a run queued before it started right away, without the PostgreSQL driver on SQLite', async () => {
     t.booted = await bootApp({ ...t.db.options, enableWorkers: false, enableScheduler: false }, [FirstJob]);
     const runId = await t.booted.jobs.enqueue('startup.first', {});
-    worker = startChild('startup-process.ts', [JSON.stringify(t.db.options)]);
+    const worker = startChild('startup-process.ts', [JSON.stringify(t.db.options)]);
+    t.children.push(worker);
     const first = JSON.parse(await worker.waitForLine((l) => l.includes('"first"'))) as { bootToFirstMs: number; loaded: Record<string, boolean> };
     // A generous bound for a loaded machine, far below the poll interval: only the claim at start fits in it.
     expect(first.bootToFirstMs).toBeLessThan(10_000);

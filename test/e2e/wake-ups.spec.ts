@@ -3,7 +3,7 @@ import { Job, JobRunStatus, type JobHandler } from '../../lib/index.js';
 import { describeEachBackend } from '../helpers/backends.js';
 import { appPerTest } from '../helpers/app-per-test.js';
 import { bootApp, runIn } from '../helpers/boot.js';
-import { startChild, type Child } from '../helpers/child-process.js';
+import { startChild } from '../helpers/child-process.js';
 
 /** The enqueuing process's view of the job the worker process runs. */
 @Job({ id: 'crash.slow', maxRetries: 3 })
@@ -19,17 +19,11 @@ class ProbeJob implements JobHandler {
  */
 describeEachBackend('wake-ups across processes', (backend) => {
   const t = appPerTest(backend);
-  let worker: Child | undefined;
-
-  afterEach(async () => {
-    worker?.process.kill('SIGKILL');
-    await worker?.exited;
-    worker = undefined;
-  });
 
   it('a run enqueued in another process starts long before the idle worker would poll', async () => {
     t.booted = await bootApp({ ...t.db.options, enableWorkers: false, enableScheduler: false }, [ProbeJob]);
-    worker = startChild('worker-process.ts', [JSON.stringify(t.db.options), 'wake']);
+    const worker = startChild('worker-process.ts', [JSON.stringify(t.db.options), 'wake']);
+    t.children.push(worker);
     await worker.waitForLine((l) => l.includes('"ready"'));
     for (let i = 0; i < 3; i++) {
       const runId = await t.booted.jobs.enqueue('crash.slow', { i });
