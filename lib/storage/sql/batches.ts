@@ -5,7 +5,7 @@ import { JobRunStatus } from '../../model/statuses.js';
 import type { RunCompletion } from '../job-storage.types.js';
 import { rows, sql, type Row, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
-import { afterFinish, LEASE_HELD, leaseParams, resolveChildren, type SqlContext } from './transitions.js';
+import { afterFinish, LEASE_HELD, leaseParams, settleEnded, type SqlContext } from './transitions.js';
 
 /**
  * Batches (jobs.batch()): a row of counters per batch, and on each child its batch_id. Each child
@@ -141,13 +141,7 @@ function* finishBatch(c: SqlContext, batch: Row, at: number): TxBody<void> {
   yield* c.notify(new Set(released.filter((row) => row.status === JobRunStatus.Pending).map((row) => row.queue as string)));
   const cancelled = released.filter((row) => row.status === JobRunStatus.Cancelled);
   yield* c.ruleCancelled(cancelled);
-  if (cancelled.length > 0) yield* settleCancelled(c, cancelled, at);
-}
-
-/** Runs just cancelled by a flow's rules (rows of id, awaited): counted where awaited, and their continuations resolved. */
-function* settleCancelled(c: SqlContext, cancelled: Row[], at: number): TxBody<void> {
-  if (cancelled.some(inFlows)) yield* countFinished(c, cancelled, JobRunStatus.Cancelled, at);
-  yield* resolveChildren(c, cancelled.map((row) => String(row.id)), JobRunStatus.Cancelled, at);
+  yield* settleEnded(c, cancelled, JobRunStatus.Cancelled, at);
 }
 
 /**
@@ -263,9 +257,7 @@ export function* cancelBatch(c: SqlContext, batchId: string, at: number): TxBody
       RETURNING id, job_type_id, queue, awaited`,
     [d.time(at), batchId, batchId],
   );
-  // Their batch is cancelled: only the fan-ins awaiting them still count them.
-  const awaited = cancelled.filter((row) => Boolean(row.awaited));
-  if (awaited.length > 0) yield* countFinished(c, awaited, JobRunStatus.Cancelled, at);
-  if (cancelled.length > 0) yield* resolveChildren(c, cancelled.map((row) => String(row.id)), JobRunStatus.Cancelled, at);
+  // Their batch is cancelled (and batch_id is not returned): only the fan-ins awaiting them still count them.
+  yield* settleEnded(c, cancelled, JobRunStatus.Cancelled, at);
   return cancelled;
 }

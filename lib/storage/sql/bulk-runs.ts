@@ -4,8 +4,8 @@ import { JobRunStatus } from '../../model/statuses.js';
 import type { CancelledRun, RunBulkFilter } from '../job-storage.types.js';
 import type { Dialect } from './dialect.js';
 import { rows, type TxBody } from './executor.js';
-import { resolveChildren, type SqlContext } from './transitions.js';
-import { countFinished, countRequeued, inFlows } from './batches.js';
+import { settleEnded, type SqlContext } from './transitions.js';
+import { countRequeued } from './batches.js';
 import { storableText } from './storable-text.js';
 
 /** The rows of one bulk operation, as a WHERE clause on the runs table (no alias) and its parameters. */
@@ -108,8 +108,7 @@ export function* cancelRuns(c: SqlContext, ids: string[], where: BulkWhere, reas
       RETURNING id, job_type_id, queue, batch_id, awaited`,
     [d.time(at), storableText(reason), list.param, ...where.params],
   );
-  if (changed.length > 0) yield* resolveChildren(c, changed.map((row) => String(row.id)), JobRunStatus.Cancelled, at);
-  if (changed.some(inFlows)) yield* countFinished(c, changed, JobRunStatus.Cancelled, at);
+  yield* settleEnded(c, changed, JobRunStatus.Cancelled, at);
   const wasRunning = new Set(running.map((row) => String(row.id)));
   return changed.map((row) => ({
     runId: String(row.id), jobTypeId: String(row.job_type_id), queue: String(row.queue), wasRunning: wasRunning.has(String(row.id)),

@@ -86,12 +86,21 @@ export function* resolveChildren(c: SqlContext, parentIds: readonly string[], pa
   return total;
 }
 
-/** For runs that just finished (rows of id, job_type_id, batch_id, awaited): their continuations, and each definition's last run. */
+/**
+ * What any run that just ended in `status` gets, whatever ended it (rows of id, and batch_id and
+ * awaited where it may be in a flow): its continuations resolved, and the counters of its batch and of
+ * the fan-ins awaiting it moved. Only runs in flows pay for the counters.
+ */
+export function* settleEnded(c: SqlContext, ended: readonly Row[], status: JobRunStatus, at: number): TxBody<void> {
+  if (ended.length === 0) return;
+  yield* resolveChildren(c, ended.map((row) => String(row.id)), status, at);
+  if (ended.some(inFlows)) yield* countFinished(c, [...ended], status, at);
+}
+
+/** For runs that just finished (rows of id, job_type_id, batch_id, awaited): settleEnded, and each definition's last run. */
 export function* afterFinish(c: SqlContext, finished: Row[], status: JobRunStatus, at: number): TxBody<void> {
   if (finished.length === 0) return;
-  yield* resolveChildren(c, finished.map((row) => String(row.id)), status, at);
-  // Only runs in flows (batch children, runs a fan-in awaits) pay for the counters.
-  if (finished.some(inFlows)) yield* countFinished(c, finished, status, at);
+  yield* settleEnded(c, finished, status, at);
   for (const jobTypeId of new Set(finished.map((row) => row.job_type_id as string))) {
     const text = c.text('touchDefinition', () => `UPDATE ${c.t.definitions} SET last_run_at = ?, last_run_status = ? WHERE job_type_id = ?`);
     yield* sql(text, [c.d.time(at), status, jobTypeId]);
@@ -106,8 +115,7 @@ export function* cancelRun(c: SqlContext, runId: string, reason: string, at: num
   yield* sql(`UPDATE ${c.t.runs} SET status = 'cancelled', completed_at = ?, error_message = ? WHERE id = ?`, [
     c.d.time(at), storableText(reason), runId,
   ]);
-  yield* resolveChildren(c, [runId], JobRunStatus.Cancelled, at);
-  if (inFlows(row)) yield* countFinished(c, [row], JobRunStatus.Cancelled, at);
+  yield* settleEnded(c, [row], JobRunStatus.Cancelled, at);
   return status;
 }
 
@@ -240,9 +248,7 @@ export function* continuationsCancelled(c: SqlContext, ids: readonly string[], a
   const list = c.d.inList('id', ids, 'uuid');
   const cancelled = yield* rows(`SELECT id, job_type_id, queue, awaited FROM ${c.t.runs} WHERE ${list.sql}`, [list.param]);
   yield* c.ruleCancelled(cancelled);
-  const awaited = cancelled.filter((row) => row.awaited != null);
-  if (awaited.length > 0) yield* countFinished(c, awaited, JobRunStatus.Cancelled, at);
-  yield* resolveChildren(c, ids, JobRunStatus.Cancelled, at);
+  yield* settleEnded(c, cancelled, JobRunStatus.Cancelled, at);
 }
 
 /** Runs held by workers silent for over `staleAfterMs`; then forgets workers silent ten times as long. */
