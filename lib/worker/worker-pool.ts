@@ -374,13 +374,22 @@ export class WorkerPool {
     };
     this.executing++;
     const ran = scope === undefined ? runAttempt(job, run, attempt.control, deps) : scope.within(() => runAttempt(job, run, attempt.control, deps));
+    // The handler's slot is free as soon as it ends, before its outcome is committed: a prefetched run takes it.
+    const ended = () => {
+      this.executing--;
+      this.startPrefetched();
+    };
     attempt.done = ran
-      .finally(() => {
-        // The handler's slot is free now, before its outcome is committed: a prefetched run takes it.
-        this.executing--;
-        this.startPrefetched();
-      })
-      .then((outcome) => this.settle(attempt, outcome))
+      .then(
+        (outcome) => {
+          ended();
+          return this.settle(attempt, outcome);
+        },
+        (error: unknown) => {
+          ended();
+          throw error;
+        },
+      )
       .catch((error: unknown) => this.lastResort(attempt, error))
       .finally(() => {
         this.release(attempt);
