@@ -126,17 +126,19 @@ function makeLogger(job: RegisteredJob, runId: string, attempt: number, deps: At
   };
 }
 
-/** The stored input, parsed, and checked against the job's input class when it has one. */
-async function inputOf(job: RegisteredJob, run: ClaimedRun): Promise<unknown> {
-  let input: unknown;
+/** The stored input, parsed. */
+function parseInput(job: RegisteredJob, run: ClaimedRun): unknown {
   try {
-    input = run.inputJson == null ? job.options.defaultInput : JSON.parse(run.inputJson);
+    return run.inputJson == null ? job.options.defaultInput : JSON.parse(run.inputJson);
   } catch (error) {
     // Written by something other than ZapJobs: no retry can fix it.
     throw new UnrecoverableJobError(`the stored input is not valid JSON (${(error as Error).message})`);
   }
-  const inputClass = job.options.input;
-  if (!inputClass) return input;
+}
+
+/** The stored input checked against the job's input class (a job without one is parsed in place: no async frame per attempt). */
+async function checkedInput(job: RegisteredJob, run: ClaimedRun, inputClass: NonNullable<RegisteredJob['options']['input']>): Promise<unknown> {
+  const input = parseInput(job, run);
   // Checked again here: the row may have been written by another program, or by an older
   // version of the job. Input that no longer matches fails at once, without retries.
   if (input === null || typeof input !== 'object') {
@@ -158,14 +160,17 @@ export async function runAttempt(job: RegisteredJob, run: ClaimedRun, control: A
   const started = Date.now();
   let timer: LongTimeout | undefined;
   try {
-    const ctx = new AttemptContext(await inputOf(job, run), job, run, control, deps);
+    const inputClass = job.options.input;
+    const input = inputClass ? await checkedInput(job, run, inputClass) : parseInput(job, run);
+    const ctx = new AttemptContext(input, job, run, control, deps);
     if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
       timer = deps.clock.setTimeout(() => control.abort(new JobTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
     // A per-run handler's sub-tree is built inside the race, so a constructor that hangs times out too;
     // it is released with this attempt (nothing but this closure holds its context id).
+    const { perRun } = job;
     const output = await control.race(
-      Promise.resolve().then(async () => (job.perRun ? await job.perRun(ctx) : job.instance).handle(ctx)),
+      perRun ? Promise.resolve().then(async () => (await perRun(ctx)).handle(ctx)) : Promise.resolve().then(() => job.instance.handle(ctx)),
     );
     // Bounded like input, so that passParentOutput cannot carry more into a continuation either.
     const outputJson = toJson(output, `output of job '${job.id}'`, deps.maxPayloadBytes);
