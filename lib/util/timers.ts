@@ -15,10 +15,12 @@ export interface LongTimeout {
  * turn like setTimeout(fn, 0); Infinity never fires and holds no timer.
  */
 export function setLongTimeout(fn: () => void, ms: number): LongTimeout {
+  if (ms === Infinity) return NEVER;
+  // Every attempt arms one (its timeout): below the limit, one timer and one small object, no closures.
+  let remaining = Number.isNaN(ms) ? 0 : Math.max(0, ms);
+  if (remaining <= MAX_TIMER_DELAY_MS) return new OneTimer(setTimeout(fn, remaining));
   let timer: NodeJS.Timeout | undefined;
   let cleared = false;
-  if (ms === Infinity) return { clear: () => undefined };
-  let remaining = Number.isNaN(ms) ? 0 : Math.max(0, ms);
   const arm = () => {
     const chunk = Math.min(remaining, MAX_TIMER_DELAY_MS);
     timer = setTimeout(() => {
@@ -36,4 +38,14 @@ export function setLongTimeout(fn: () => void, ms: number): LongTimeout {
       timer = undefined;
     },
   };
+}
+
+const NEVER: LongTimeout = { clear: () => undefined };
+
+class OneTimer implements LongTimeout {
+  constructor(private readonly timer: NodeJS.Timeout) {}
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
 }

@@ -395,7 +395,7 @@ export class WorkerPool {
         this.executing--;
         this.startPrefetched();
       }
-      await this.settle(attempt, outcome);
+      await (outcome.ok ? this.complete(attempt, outcome) : this.settleFailure(attempt, outcome));
     } catch (error) {
       await this.lastResort(attempt, error);
     } finally {
@@ -411,23 +411,28 @@ export class WorkerPool {
     if (this.active.get(attempt.run.id) === attempt) this.active.delete(attempt.run.id);
   }
 
-  private async settle(attempt: Attempt, outcome: AttemptOutcome): Promise<void> {
+  /**
+   * A successful attempt handed to the completer; resolves once its flush committed it. Not async:
+   * the completer's promise is the attempt's, without a frame of its own around it.
+   */
+  private complete(attempt: Attempt, outcome: AttemptOutcome & { ok: true }): Promise<void> {
+    const { run, lease, scope } = attempt;
+    scope?.ended('completed');
+    const completion = {
+      ...lease, batchId: run.batchId, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs,
+    };
+    return this.completer.complete(completion, (held) => {
+      this.release(attempt);
+      attempt.refilled = true;
+      if (!held || !this.events.listening('completed')) return;
+      const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
+      this.events.emit('completed', { ...event, output: outcome.output, durationMs: outcome.durationMs });
+    });
+  }
+
+  /** An attempt that did not succeed: recorded as failed (to be retried or for good), or, aborted from outside, left as the row says. */
+  private async settleFailure(attempt: Attempt, outcome: AttemptOutcome & { ok: false }): Promise<void> {
     const { run, job, lease, control, scope } = attempt;
-    if (outcome.ok) {
-      scope?.ended('completed');
-      const completion = {
-        ...lease, batchId: run.batchId, outputJson: outcome.outputJson, completedAt: this.clock.date(), durationMs: outcome.durationMs,
-      };
-      // Awaited, not returned: an async function returning a promise adopts it through an extra job.
-      await this.completer.complete(completion, (held) => {
-        this.release(attempt);
-        attempt.refilled = true;
-        if (!held || !this.events.listening('completed')) return;
-        const event = { runId: run.id, jobTypeId: run.jobTypeId, queue: run.queue, attempt: run.attemptNumber };
-        this.events.emit('completed', { ...event, output: outcome.output, durationMs: outcome.durationMs });
-      });
-      return;
-    }
     if (control.aborted && !isInstance(control.reason, JobTimeoutError)) {
       // Shutdown: stop() returned the run to the queue. Cancel, or a lease lost to stale-run
       // recovery: the row already says what happened; this worker records nothing over it.
@@ -450,7 +455,7 @@ export class WorkerPool {
   }
 
   /**
-   * settle() threw, which it should never do: the attempt still ends, as a failure recorded under
+   * Recording its outcome threw, which it should never do: the attempt still ends, as a failure recorded under
    * its lease (a no-op if its outcome was recorded after all), so neither the run nor the slot
    * stays held for ever.
    */
