@@ -1,6 +1,6 @@
 import { InvalidPayloadError, JobRunStatus } from '../../../lib/index.js';
 import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
-import { contractHelpers, DAY, type ContractContext } from './harness.js';
+import { clockPast, contractHelpers, DAY, type ContractContext } from './harness.js';
 
 export function describeDeadLetter(ctx: ContractContext): void {
   const { define, statusOf, seed } = contractHelpers(ctx);
@@ -65,8 +65,11 @@ export function describeDeadLetter(ctx: ContractContext): void {
 
     it('retryMany and cancelMany filter on the creation time', async () => {
       const early = await failed('job', 3);
-      const boundary = new Date();
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The boundary is one ms past the last early creation time as stored: on a fast machine all
+      // three can share the millisecond a `new Date()` taken after them would name.
+      const lastEarly = Math.max(...(await Promise.all(early.map(async (id) => (await storage.getRun(id))!.createdAt.getTime()))));
+      const boundary = new Date(lastEarly + 1);
+      await clockPast(boundary.getTime());
       const late = await failed('job', 2);
       const middle = new Date((await storage.getRun(late[0]))!.createdAt.getTime());
       expect(await storage.retryMany({ createdAfter: middle })).toBe(2);
