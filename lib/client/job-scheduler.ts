@@ -69,15 +69,13 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
     const run = await this.prepare(job, input, options);
-    if (this.instrumentation === undefined) return this.enqueuePrepared(run, options);
-    // Detailed, so that the instrumentation learns whether a unique run's key was held.
-    if (run.unique !== undefined && options.manager === undefined) return (await this.instrumented([run], () => this.storeDetailed([run])))[0].runId;
-    return this.instrumented([run], () => this.enqueuePrepared(run, options));
+    if (options.manager !== undefined || run.unique !== undefined) return (await this.storeDetailed([run], options.manager))[0].runId;
+    if (this.instrumentation === undefined) return this.storeOne(run);
+    return this.instrumented([run], () => this.storeOne(run));
   }
 
-  private async enqueuePrepared(run: NewJobRun, options: EnqueueOptions & TransactionOptions): Promise<string> {
-    if (options.manager !== undefined) return (await this.enqueueInTransaction([run], options.manager))[0];
-    if (run.unique !== undefined) return (await this.storeDetailed([run]))[0].runId;
+  /** The plain path: one run without a key, in ZapJobs' own transaction. */
+  private async storeOne(run: NewJobRun): Promise<string> {
     const id = await this.storage.enqueue(run);
     this.enqueued(id, run);
     return id;
@@ -90,7 +88,7 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async enqueueDetailed<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
     const run = await this.prepare(job, input, options);
-    return (await (this.instrumentation === undefined ? this.storeDetailed([run]) : this.instrumented([run], () => this.storeDetailed([run]))))[0];
+    return (await this.storeDetailed([run], options.manager))[0];
   }
 
   /**
@@ -103,19 +101,15 @@ export class JobScheduler implements OnApplicationShutdown {
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
     options: TransactionOptions = {},
   ): Promise<string[]> {
-    const list = items as readonly EnqueueItem[];
-    if (Array.isArray(list)) list.forEach((item, i) => noManagerIn(item?.options, `enqueueMany: items[${i}].options`));
-    const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
-    if (this.instrumentation === undefined) return this.enqueueManyPrepared(runs, options);
-    if (options.manager === undefined && runs.some((run) => run.unique !== undefined)) {
-      return (await this.instrumented(runs, () => this.storeDetailed(runs))).map((result) => result.runId);
+    const runs = await this.prepareItems(items as readonly EnqueueItem[], 'enqueueMany');
+    if (options.manager !== undefined || runs.some((run) => run.unique !== undefined)) {
+      return (await this.storeDetailed(runs, options.manager)).map((result) => result.runId);
     }
-    return this.instrumented(runs, () => this.enqueueManyPrepared(runs, options));
+    if (this.instrumentation === undefined) return this.storeMany(runs);
+    return this.instrumented(runs, () => this.storeMany(runs));
   }
 
-  private async enqueueManyPrepared(runs: NewJobRun[], options: TransactionOptions): Promise<string[]> {
-    if (options.manager !== undefined) return this.enqueueInTransaction(runs, options.manager);
-    if (runs.some((run) => run.unique !== undefined)) return (await this.storeDetailed(runs)).map((result) => result.runId);
+  private async storeMany(runs: NewJobRun[]): Promise<string[]> {
     const ids = await this.storage.enqueueMany(runs);
     ids.forEach((id, i) => this.enqueued(id, runs[i], false));
     this.workers.notify();
@@ -123,19 +117,34 @@ export class JobScheduler implements OnApplicationShutdown {
   }
 
   /** enqueueMany(), with an EnqueueResult per item (see enqueueDetailed). */
-  async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<EnqueueResult[]> {
-    const list = items as readonly EnqueueItem[];
-    const runs = await Promise.all(list.map((item) => this.prepare(item.job, item.input, item.options ?? {})));
-    return this.instrumentation === undefined ? this.storeDetailed(runs) : this.instrumented(runs, () => this.storeDetailed(runs));
+  async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(
+    items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+    options: TransactionOptions = {},
+  ): Promise<EnqueueResult[]> {
+    return this.storeDetailed(await this.prepareItems(items as readonly EnqueueItem[], 'enqueueManyDetailed'), options.manager);
   }
 
-  private async storeDetailed(runs: NewJobRun[]): Promise<EnqueueResult[]> {
+  /**
+   * Stores runs of which some may be unique, in ZapJobs' transaction or, with `manager`, the
+   * application's, telling the instrumentation whether each was created. The 'enqueued' events
+   * and the wake-up follow the runs created (or replaced) at once, or at the application's commit.
+   */
+  private storeDetailed(runs: NewJobRun[], manager: TransactionOptions['manager']): Promise<EnqueueResult[]> {
+    const store = manager === undefined ? () => this.storeNow(runs) : () => this.enqueueInTransaction(runs, manager);
+    return this.instrumentation === undefined ? store() : this.instrumented(runs, store);
+  }
+
+  private async storeNow(runs: NewJobRun[]): Promise<EnqueueResult[]> {
     const results = await this.storage.enqueueManyDetailed(runs);
+    this.announce(runs, results);
+    return results;
+  }
+
+  private announce(runs: readonly NewJobRun[], results: readonly EnqueueResult[]): void {
     results.forEach((result, i) => {
       if (result.created) this.enqueued(result.runId, runs[i], false);
     });
     if (results.some((result) => result.created || result.replaced)) this.workers.notify();
-    return results;
   }
 
   /** Runs a job now, with its default input. */
@@ -228,7 +237,8 @@ export class JobScheduler implements OnApplicationShutdown {
     return this.storage.getBatch(batchId);
   }
 
-  private prepareItems(list: readonly EnqueueItem[], where: string): Promise<NewJobRun[]> {
+  private async prepareItems(list: readonly EnqueueItem[], where: string): Promise<NewJobRun[]> {
+    if (!Array.isArray(list)) throw new InvalidPayloadError(`${where}: items: expected an array, got ${list === null ? 'null' : typeof list}`);
     return Promise.all(
       list.map((item, i) => {
         if (item === null || typeof item !== 'object') throw new InvalidPayloadError(`${where}: items[${i}]: expected { job, input, options? }`);
@@ -413,18 +423,11 @@ export class JobScheduler implements OnApplicationShutdown {
    * sees them, so the 'enqueued' events and the wake-up of this process's workers wait for the
    * commit (PostgreSQL also delivers the insert's NOTIFY only then); after a rollback, nothing.
    */
-  private async enqueueInTransaction(runs: NewJobRun[], manager: NonNullable<TransactionOptions['manager']>): Promise<string[]> {
-    // Not combined yet: the application's transaction inserts with the plain statement, which knows no unique key.
-    if (runs.some((run) => run.unique !== undefined)) {
-      throw new InvalidPayloadError(`unique: not supported together with { manager } yet; enqueue the unique run outside the transaction`);
-    }
-    const ids = await this.storage.enqueueInTransaction(runs, manager);
+  private async enqueueInTransaction(runs: NewJobRun[], manager: NonNullable<TransactionOptions['manager']>): Promise<EnqueueResult[]> {
+    const results = await this.storage.enqueueInTransaction(runs, manager);
     // Registered before the caller's await resumes, so before it can commit.
-    this.afterCommit.add(manager.queryRunner!, () => {
-      ids.forEach((id, i) => this.enqueued(id, runs[i], false));
-      this.workers.notify();
-    });
-    return ids;
+    this.afterCommit.add(manager.queryRunner!, () => this.announce(runs, results));
+    return results;
   }
 
   /**

@@ -64,14 +64,19 @@ export interface EnqueueResult {
   replaced: boolean;
 }
 
-/** Enqueue through the application's own transaction: `enqueue(job, input, { manager })`, `enqueueMany(items, { manager })`. */
+/**
+ * Enqueue through the application's own transaction: `enqueue(job, input, { manager })`,
+ * `enqueueMany(items, { manager })`, and the same for enqueueDetailed and enqueueManyDetailed.
+ */
 export interface TransactionOptions {
   /**
    * The EntityManager of an open TypeORM transaction of the application
    * (`dataSource.transaction(async (manager) => ...)`, or a QueryRunner's `manager` after
    * `startTransaction()`), on ZapJobs' database: the same SQLite file, or the same PostgreSQL
    * database. The runs are inserted through that transaction: they exist if it commits, and never
-   * if it rolls back. Local workers are woken, and 'enqueued' emitted, after the commit.
+   * if it rolls back. Local workers are woken, and 'enqueued' emitted, after the commit. A unique
+   * run's key is taken by that transaction: a rollback frees it, and an enqueue of the same key
+   * elsewhere waits for the commit (then gets this run) or the rollback (then stores its own).
    * @default none: the runs are committed at once, on ZapJobs' own connection
    */
   manager?: EntityManager;

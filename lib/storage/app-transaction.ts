@@ -1,7 +1,7 @@
 import type { EntityManager, QueryRunner } from 'typeorm';
 import { InvalidManagerError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
-import type { Statement } from './sql/executor.js';
+import type { Statement, StatementResult } from './sql/executor.js';
 
 /**
  * The application's open transaction, once checked to be on ZapJobs' database: runs the storage's
@@ -9,7 +9,14 @@ import type { Statement } from './sql/executor.js';
  * commit or roll back with the application's writes.
  */
 export interface AppTransaction {
-  run(statement: Statement): Promise<void>;
+  run(statement: Statement): Promise<StatementResult>;
+}
+
+/** What TypeORM's `queryRunner.query(text, params, true)` gives, as a statement's result. */
+export function resultOf(result: { records?: unknown[]; affected?: number | null } | undefined): StatementResult {
+  const rows = (Array.isArray(result?.records) ? result.records : []) as StatementResult['rows'];
+  // A RETURNING statement is a reader on better-sqlite3: its rows are what it changed.
+  return { rows, changes: typeof result?.affected === 'number' ? result.affected : rows.length };
 }
 
 /** The TypeORM driver a backend's application DataSource must use, and how to name the backend. */

@@ -1,3 +1,4 @@
+import type { EnqueueResult } from '../interfaces/enqueue-options.interface.js';
 import type { JobDefinition, JobSchedule } from '../model/job-run.js';
 import type { DashboardQueries } from './dashboard-queries.js';
 import { JobStorage } from './job-storage.js';
@@ -70,10 +71,11 @@ export abstract class EngineStorage extends JobStorage {
    * connection, so that they commit or roll back with the application's writes: the storage's own
    * insert statements, run there. `manager` must be in a transaction on ZapJobs' database (the
    * same SQLite file; the same PostgreSQL database, ZapJobs' tables reachable): an
-   * InvalidManagerError otherwise, and nothing is stored. Returns the ids; the runs exist for
-   * everyone else once that transaction commits.
+   * InvalidManagerError otherwise, and nothing is stored. Unique runs as enqueueManyDetailed takes
+   * them, the key held by the application's transaction until it ends. Returns an EnqueueResult
+   * per run; the runs exist for everyone else once that transaction commits.
    */
-  abstract enqueueInTransaction(runs: NewJobRun[], manager: unknown): Promise<string[]>;
+  abstract enqueueInTransaction(runs: NewJobRun[], manager: unknown): Promise<EnqueueResult[]>;
   /** Releases or cancels the continuations of a finished run, as their conditions say. */
   abstract resolveContinuations(parentRunId: string): Promise<number>;
 

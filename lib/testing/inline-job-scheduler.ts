@@ -21,7 +21,9 @@ export class InlineJobScheduler extends JobScheduler {
   }
 
   override async enqueueDetailed<J extends JobRef>(job: J, ...args: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
-    return this.thenDrain(super.enqueueDetailed(job, ...args));
+    const result = await super.enqueueDetailed(job, ...args);
+    if ((args[1] as TransactionOptions | undefined)?.manager === undefined) await this.testing.drain();
+    return result;
   }
 
   override async enqueueMany<const Jobs extends readonly JobRef[]>(
@@ -35,8 +37,11 @@ export class InlineJobScheduler extends JobScheduler {
 
   override async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
+    options: TransactionOptions = {},
   ): Promise<EnqueueResult[]> {
-    return this.thenDrain(super.enqueueManyDetailed<Jobs>(items));
+    const results = await super.enqueueManyDetailed<Jobs>(items, options);
+    if (options?.manager === undefined) await this.testing.drain();
+    return results;
   }
 
   override async continueWith<J extends JobRef>(parentRunId: string | readonly string[], job: J, ...args: ContinueArgs<JobInput<J>>): Promise<string> {

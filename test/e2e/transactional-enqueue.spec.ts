@@ -226,6 +226,47 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
     expect(new Set(shop.enqueued)).toEqual(new Set(ids));
   });
 
+  it('unique runs with { manager }: the transaction takes the key, a rollback frees it, a duplicate gets the holder and no event', async () => {
+    const shop = await boot({ enableWorkers: false });
+    const unique = (key: string) => ({ unique: { key } });
+
+    let rolledBack: string | undefined;
+    await expect(
+      shop.dataSource.transaction(async (manager) => {
+        const result = await shop.jobs.enqueueDetailed(ConfirmOrderJob, { orderId: 1 }, { manager, ...unique('order-1') });
+        expect(result).toMatchObject({ created: true });
+        rolledBack = result.runId;
+        throw new Error('payment declined');
+      }),
+    ).rejects.toThrow('payment declined');
+    expect(await shop.storage.getRun(rolledBack!)).toBeNull();
+
+    const [first, second] = await shop.dataSource.transaction(async (manager) => [
+      await shop.jobs.enqueueDetailed(ConfirmOrderJob, { orderId: 1 }, { manager, ...unique('order-1') }),
+      await shop.jobs.enqueue(ConfirmOrderJob, { orderId: 1 }, { manager, ...unique('order-1') }),
+    ]);
+    expect(first).toMatchObject({ created: true, replaced: false });
+    expect(first.runId).not.toBe(rolledBack);
+    expect(second).toBe(first.runId);
+
+    const [held, fresh] = await shop.dataSource.transaction((manager) =>
+      shop.jobs.enqueueManyDetailed(
+        [
+          { job: ConfirmOrderJob, input: { orderId: 1 }, options: unique('order-1') },
+          { job: ConfirmOrderJob, input: { orderId: 2 }, options: unique('order-2') },
+        ],
+        { manager },
+      ),
+    );
+    expect(held).toEqual({ runId: first.runId, created: false, replaced: false });
+    expect(fresh).toMatchObject({ created: true });
+
+    await waitFor(() => shop.enqueued.length === 2, { what: "two 'enqueued' events" });
+    expect(shop.enqueued).toEqual([first.runId, fresh.runId]);
+    expect((await shop.storage.listRuns()).map((run) => run.id).sort()).toEqual([first.runId, fresh.runId].sort());
+    expect(shop.logger.errors).toEqual([]);
+  });
+
   it('a rolled-back savepoint takes its run with it; the enclosing transaction\'s run stays', async () => {
     const shop = await boot();
     const { kept, dropped } = await shop.dataSource.transaction(async (manager) => {
@@ -347,13 +388,16 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
       await nothingStored(shop.storage);
     });
 
-    it('given where it would be ignored: an item of enqueueMany, continueWith', async () => {
+    it('given where it would be ignored: an item of enqueueMany or enqueueManyDetailed, continueWith', async () => {
       const shop = await boot({ enableWorkers: false });
       const parent = await shop.jobs.enqueue(ConfirmOrderJob, { orderId: 1 });
       await shop.dataSource.transaction(async (manager) => {
         await expect(
           shop.jobs.enqueueMany([{ job: ConfirmOrderJob, input: { orderId: 1 }, options: { manager } as never }]),
         ).rejects.toThrow(/^enqueueMany: items\[0\]\.options: 'manager' is not an option here/);
+        await expect(
+          shop.jobs.enqueueManyDetailed([{ job: ConfirmOrderJob, input: { orderId: 1 }, options: { manager } as never }]),
+        ).rejects.toThrow(/^enqueueManyDetailed: items\[0\]\.options: 'manager' is not an option here/);
         await expect(shop.jobs.continueWith(parent, ConfirmOrderJob, { orderId: 2 }, { manager } as never)).rejects.toThrow(
           /^continueWith: options: 'manager' is not an option here/,
         );

@@ -1,7 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { InvalidManagerError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import { openTransactionOf, type AppTransaction } from '../app-transaction.js';
+import { openTransactionOf, resultOf, type AppTransaction } from '../app-transaction.js';
 import { numberPlaceholders, type PostgresExecutor } from './postgres-executor.js';
 
 /** Which server and database a connection is on: the database's name and oid, and when its server started. */
@@ -57,7 +57,7 @@ export class PostgresAppTransactions {
     }
     return {
       run: async (statement) => {
-        await queryRunner.query(this.textOf(statement.sql), [...statement.params]);
+        return resultOf(await queryRunner.query(this.textOf(statement.sql), [...statement.params], true));
       },
     };
   }

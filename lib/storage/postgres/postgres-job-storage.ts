@@ -4,7 +4,7 @@ import type { AttemptLease, ClaimedRun, ClaimRequest, CleanupProgress, CompleteA
 import { claimOrder, rowToClaimed } from '../rows.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import type { AppTransaction } from '../app-transaction.js';
-import { rows, sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
+import { rows, sql, type Row, type TxBody } from '../sql/executor.js';
 import { limitedCandidates } from '../sql/limited-claim.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
@@ -124,11 +124,7 @@ export class PostgresJobStorage extends SqlEngineStorage {
       RETURNING queue, status, scheduled_at)
     SELECT pg_notify(?, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE status = 'pending' AND scheduled_at <= ?) AS q`;
 
-  /** One statement for the lot; enqueue({ manager }) runs the same on the application's connection. */
-  insertRunStatements(rows: unknown[][]): Statement[] {
-    return [this.insertRunsStatement(rows)];
-  }
-
+  /** One statement for the lot. */
   *insertRuns(rows: unknown[][]): TxBody<void> {
     const statement = this.insertRunsStatement(rows);
     yield* sql(statement.sql, statement.params);

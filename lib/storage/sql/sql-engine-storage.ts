@@ -3,15 +3,17 @@ import { ACTIVE_STATUSES, FINISHED_STATUSES, sqlList } from '../../model/run-rul
 import { JobRunStatus } from '../../model/statuses.js';
 import { InvalidPayloadError, InvalidRunStateError, RunNotFoundError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
+import type { EnqueueResult } from '../../interfaces/enqueue-options.interface.js';
 import type { AppTransaction } from '../app-transaction.js';
 import type {
   AttemptLease, AttemptLogLine, CleanableCounts, NewJobRun, QueueOverview, QueueStats, RunFailure, ScheduleTickClaim,
 } from '../job-storage.types.js';
 import { rowToDefinition, rowToSchedule, rowTime } from '../rows.js';
 import { scheduleColumns } from './named-schedules.js';
-import type { Row, TxBody } from './executor.js';
+import { runBody, type Row, type TxBody } from './executor.js';
 import { SqlJobStorage } from './sql-job-storage.js';
 import { storableText } from './storable-text.js';
+import { insertWithUnique, uniqueOf } from './unique-insert.js';
 import * as tx from './transitions.js';
 import { LEASE_HELD, leaseParams } from './transitions.js';
 
@@ -31,18 +33,28 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
   /** The application's open transaction, checked to be on this backend's database (InvalidManagerError otherwise). */
   protected abstract appTransaction(manager: unknown): Promise<AppTransaction>;
 
-  async enqueueInTransaction(runs: NewJobRun[], manager: unknown): Promise<string[]> {
+  /**
+   * Runs inserted by the application's transaction, with the statements enqueue uses in its own
+   * (insertWithUnique): a unique run's key is taken, or its holder found, by the application's
+   * transaction, so a rollback frees the key and undoes a 'replace'.
+   */
+  async enqueueInTransaction(runs: NewJobRun[], manager: unknown): Promise<EnqueueResult[]> {
     if (!Array.isArray(runs)) throw new InvalidPayloadError(`runs: expected an array, got ${typeof runs}`);
     const app = await this.appTransaction(manager);
     if (runs.length === 0) return [];
     const rows = await this.prepareRuns(runs);
+    const unique = uniqueOf(runs, rows, this.clock.now());
+    const effects: Array<() => void> = [];
+    let results: EnqueueResult[];
     try {
-      for (const statement of this.insertRunStatements(rows)) await app.run(statement);
+      results = await runBody(insertWithUnique(this, rows, unique), (statement) => app.run(statement), effects);
     } catch (error) {
       if (this.d.isUniqueViolation(error)) throw new InvalidRunStateError(messages.duplicateRunId(rows.map((row) => row[0] as string)));
       throw error;
     }
-    return rows.map((row) => row[0] as string);
+    // This storage never sees the application's commit: what an insert announces must be a statement (NOTIFY).
+    if (effects.length > 0) throw new Error('enqueueInTransaction: an insert deferred work to a commit it cannot see');
+    return results;
   }
 
   // ----- attempts -----

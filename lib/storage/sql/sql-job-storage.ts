@@ -21,7 +21,7 @@ import { insertWithUnique, uniqueOf } from './unique-insert.js';
 import { SqlDashboardQueries } from './dashboard-queries.js';
 import type { DashboardQueries } from '../dashboard-queries.js';
 import type { Dialect } from './dialect.js';
-import { afterCommit, type Row, type SqlExecutor, type Statement, type TxBody } from './executor.js';
+import { afterCommit, type Row, type SqlExecutor, type TxBody } from './executor.js';
 import { storableText } from './storable-text.js';
 import * as tx from './transitions.js';
 import * as bulk from './bulk-runs.js';
@@ -93,10 +93,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
 
   // ----- what each backend provides -----
 
-  /** Inserts prepared rows (see runRow) inside a transaction. */
+  /** Inserts prepared rows (see runRow) inside a transaction: ZapJobs' own, or the application's (enqueueInTransaction). */
   abstract insertRuns(rows: unknown[][]): TxBody<void>;
-  /** The statements that insert prepared rows: insertRuns runs them, and so does enqueueInTransaction on the app's connection. */
-  abstract insertRunStatements(rows: unknown[][]): Statement[];
   /** Inserts log lines whose run exists, inside a transaction; returns how many. */
   /** Inserts lines of existing runs; with `leases` (one per line), only those whose lease is held. */
   protected abstract insertLogs(logs: NewJobLog[], now: number, leases?: readonly AttemptLease[]): TxBody<number>;

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { InvalidManagerError } from '../../errors/errors.js';
 import { messages } from '../../errors/messages.js';
-import { openTransactionOf, type AppTransaction } from '../app-transaction.js';
+import { openTransactionOf, resultOf, type AppTransaction } from '../app-transaction.js';
 import { isMemoryDatabase } from './sqlite-connection.js';
 import type { SqliteExecutor } from './sqlite-executor.js';
 
@@ -38,7 +38,7 @@ export function sqliteAppTransaction(manager: unknown, zapjobs: SqliteExecutor):
   return {
     run: async (statement) => {
       // The storage's statement text as it is: better-sqlite3 takes the same `?` placeholders.
-      await queryRunner.query(statement.sql, [...statement.params]);
+      return resultOf(await queryRunner.query(statement.sql, [...statement.params], true));
     },
   };
 }

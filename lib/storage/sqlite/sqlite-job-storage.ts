@@ -7,7 +7,7 @@ import { claimOrder, rowToClaimed } from '../rows.js';
 import { limitedCandidates } from '../sql/limited-claim.js';
 import { RUN_INSERT_COLUMNS } from '../run-row.js';
 import type { AppTransaction } from '../app-transaction.js';
-import { sql, type Row, type Statement, type TxBody } from '../sql/executor.js';
+import { sql, type Row, type TxBody } from '../sql/executor.js';
 import type { SqlStorageOptions } from '../sql/sql-job-storage.js';
 import { SqlEngineStorage } from '../sql/sql-engine-storage.js';
 import { storableText } from '../sql/storable-text.js';
@@ -72,13 +72,9 @@ export class SqliteJobStorage extends SqlEngineStorage {
     WHERE status = 'running' AND id = ? AND worker_id = ? AND attempt_number = ?
     RETURNING id, job_type_id, batch_id, awaited`;
 
-  /** One INSERT per row; enqueue({ manager }) runs the same statements on the application's connection. */
-  insertRunStatements(rows: unknown[][]): Statement[] {
-    return rows.map((row) => ({ sql: this.insertRunText, params: row }));
-  }
-
+  /** One INSERT per row. */
   *insertRuns(rows: unknown[][]): TxBody<void> {
-    for (const statement of this.insertRunStatements(rows)) yield* sql(statement.sql, statement.params);
+    for (const row of rows) yield* sql(this.insertRunText, row);
   }
 
   protected appTransaction(manager: unknown): Promise<AppTransaction> {

@@ -71,7 +71,7 @@ export function describeTraceContext(ctx: ContractContext): void {
       const app = new DataSource({ ...(rest as DataSourceOptions), entities: [], synchronize: false, migrationsRun: false } as DataSourceOptions);
       await app.initialize();
       try {
-        const [id] = await app.transaction((manager) => storage.enqueueInTransaction([{ jobTypeId: 'job', traceContext: carrier(9) }], manager));
+        const [{ runId: id }] = await app.transaction((manager) => storage.enqueueInTransaction([{ jobTypeId: 'job', traceContext: carrier(9) }], manager));
         expect(byId(await storage.claim(request))).toEqual({ [id]: carrier(9) });
       } finally {
         await app.destroy();
