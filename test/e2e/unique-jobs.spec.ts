@@ -228,4 +228,32 @@ describeEachBackend('unique jobs across processes', (backend) => {
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.runId))).toEqual(new Set([runs[0].id]));
   });
+
+  it("20 enqueues of one key in application transactions from each of 3 processes, half rolled back: one run, every committed call's", async () => {
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, []);
+    const go = tmp.file(`${backend.name}.tx.go`);
+    children = [1, 2, 3].map(() => startChild('unique-enqueuer.ts', [JSON.stringify(db.options), go, '20', 'tx']));
+    await Promise.all(children.map((c) => c.waitForLine((l) => l.includes('"ready"'))));
+    writeFileSync(go, 'go');
+
+    const lines = await Promise.all(children.map((c) => c.waitForLine((l) => l.includes('"results"') || l.includes('"error"'))));
+    const parsed = lines.map((l) => JSON.parse(l) as { event: string; message?: string; results?: Array<EnqueueResult & { committed: boolean }> });
+    expect(parsed.map((p) => p.message ?? p.event)).toEqual(['results', 'results', 'results']);
+    const results = parsed.flatMap((p) => p.results!);
+    const committed = results.filter((r) => r.committed);
+    const rolledBack = results.filter((r) => !r.committed);
+    const runs = await booted.storage.listRuns({ jobTypeId: 'unique.race' });
+
+    console.log(
+      `[${backend.name}] ${results.length} enqueues in transactions from 3 processes: ${runs.length} run stored, ` +
+        `${committed.filter((r) => r.created).length} created and committed, ${rolledBack.filter((r) => r.created).length} created and rolled back`,
+    );
+    expect(results).toHaveLength(60);
+    expect(runs).toHaveLength(1);
+    // The one holder is the first committed call that took the key; every committed call after it got it.
+    expect(committed.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(committed.map((r) => r.runId))).toEqual(new Set([runs[0].id]));
+    // A rolled-back call either met the holder or took the key and gave it back: its run never existed.
+    for (const r of rolledBack) if (r.created) expect(r.runId).not.toBe(runs[0].id);
+  });
 });
