@@ -20,8 +20,9 @@ async function health(app: HttpApp): Promise<{ status: number; body: HealthBody 
   return { status: response.status, body: response.json() as HealthBody };
 }
 
+// staleAfter far above the heartbeat interval: a loaded machine's stall of a second must not make this worker look dead.
 const bootServed = (options: ZapJobsModuleOptions) =>
-  bootHttpApp(options, { handlers: RUNTIME_JOBS, imports: HEALTH_IMPORTS, controllers: [HealthController] });
+  bootHttpApp({ staleAfter: 10_000, ...options }, { handlers: RUNTIME_JOBS, imports: HEALTH_IMPORTS, controllers: [HealthController] });
 
 describeEachBackend('GET /health through terminus', (backend) => {
   const t = appPerTest(backend);
@@ -41,7 +42,7 @@ describeEachBackend('GET /health through terminus', (backend) => {
     expect(body.status).toBe('ok');
     expect(body.details.zapjobs.status).toBe('up');
     expect(body.details.zapjobs.workerId).toEqual(expect.any(String));
-    expect(body.details.zapjobs.heartbeatAgeMs).toBeLessThan(1000);
+    expect(body.details.zapjobs.heartbeatAgeMs).toBeLessThan(5000);
   });
 
   it('is down once the worker loop of this process has stopped', async () => {

@@ -166,8 +166,11 @@ describeEachBackend('dashboard REST API', (backend) => {
     expect(overview.backlogs.find((b: { queue: string }) => b.queue === 'orphans')).toMatchObject({ pending: 1 });
     expect(await (await fetch(`${d.origin}/zapjobs`, { headers: { authorization: AUTH } })).text()).toContain('No live worker takes these queues');
     // A live worker of that queue (another process, say) attends it...
-    await d.storage.updateHeartbeat('ghost-worker', { queues: ['orphans'], concurrency: 1 });
-    expect((await json(api('/overview'))).unattendedQueues).toEqual([]);
+    // A fresh beat and the overview read within staleAfter (1 s): beaten again if the machine stalled in between.
+    await waitFor(async () => {
+      await d.storage.updateHeartbeat('ghost-worker', { queues: ['orphans'], concurrency: 1 });
+      return (await json(api('/overview'))).unattendedQueues.length === 0;
+    }, { what: 'the queue attended by a live worker' });
     // ...until its heartbeat is older than staleAfter (1 s here).
     const ghost = await waitFor(async () => (await json(api('/workers'))).find((w: { workerId: string; stale: boolean }) => w.workerId === 'ghost-worker' && w.stale));
     expect(ghost.queues).toEqual(['orphans']);

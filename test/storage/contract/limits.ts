@@ -60,7 +60,8 @@ export function describeLimits(ctx: ContractContext): void {
     });
 
     it('starts at most rateLimit runs per period; the rest wait Pending until the period allows', async () => {
-      await define('limited', { rateLimit: 3, ratePeriodMs: 400 });
+      // A period long enough that the second claim below surely falls within it, even on a stalled machine.
+      await define('limited', { rateLimit: 3, ratePeriodMs: 1500 });
       await seed('limited', 5);
       const first = await claim(10);
       expect(first).toHaveLength(3);
@@ -70,7 +71,7 @@ export function describeLimits(ctx: ContractContext): void {
       const later = await waitFor(async () => {
         const got = await claim(10);
         return got.length > 0 ? got : null;
-      }, { timeoutMs: 5000, what: 'the rate period to pass' });
+      }, { timeoutMs: 10_000, what: 'the rate period to pass' });
       expect(later).toHaveLength(2);
     });
 
