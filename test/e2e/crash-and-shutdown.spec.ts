@@ -75,7 +75,8 @@ describeEachBackend('crashes and shutdown', (backend) => {
     await waitFor(() => probe.calls.some((c) => c.runId === id));
     const started = Date.now();
     await booted.close();
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The job never ends by itself: a close that returns at all aborted it; well under 10 s, its 200 ms timeout did.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(probe.aborted).toEqual([{ runId: id, reason: 'WorkerShutdownError' }]);
     booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, RUNTIME_JOBS);
     const run = await booted.storage.getRun(id);

@@ -156,7 +156,8 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
     const run = await runIn(shop.storage, runId, [JobRunStatus.Completed], 5_000);
     expect(executions).toEqual([{ orderId, attempt: 1, at: expect.any(Number) }]);
     expect(executions[0].at).toBeGreaterThanOrEqual(committedAt);
-    expect(executions[0].at - committedAt).toBeLessThan(2_000);
+    // Far below the 60 s poll: the commit's wake-up started it (the margin is for a loaded machine).
+    expect(executions[0].at - committedAt).toBeLessThan(10_000);
     expect([run.attemptNumber, run.output, run.input]).toEqual([1, { sent: true }, { orderId }]);
     expect(shop.enqueued).toEqual([runId]);
     expect(await shop.dataSource.getRepository(Order).findOneBy({ id: orderId })).toEqual({ id: orderId, item: 'book' });
@@ -180,9 +181,9 @@ describeEachBackend('enqueue in the application\'s transaction', (backend) => {
       await queryRunner.release();
     }
     const committedAt = Date.now();
-    await runIn(shop.storage, runId, [JobRunStatus.Completed], 2_000);
+    await runIn(shop.storage, runId, [JobRunStatus.Completed], 10_000);
     expect(executions).toHaveLength(1);
-    expect(executions[0].at - committedAt).toBeLessThan(1_000);
+    expect(executions[0].at - committedAt).toBeLessThan(10_000);
     expect(shop.enqueued).toEqual([runId]);
   });
 
