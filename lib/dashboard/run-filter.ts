@@ -32,9 +32,17 @@ function time(value: unknown, field: string): Date | undefined {
   return at;
 }
 
-/** Parameters to a RunSearch; an empty parameter means no filter, anything malformed is a 400 naming the field. */
-export function parseRunFilter(params: RunFilterParams = {}): RunSearch {
-  if (params === null || typeof params !== 'object') throw new BadRequestException('filter: expected an object');
+/**
+ * Parameters to a RunSearch; an empty parameter means no filter, anything malformed is a 400 naming
+ * the field. A key that is neither a filter field nor one of `alsoAllowed` (the route's own, such as
+ * `limit`) is refused: a misspelt field would otherwise select every run, and a bulk action act on them.
+ */
+export function parseRunFilter(params: RunFilterParams = {}, alsoAllowed: readonly string[] = []): RunSearch {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new BadRequestException('filter: expected an object');
+  const unknown = Object.keys(params).find((key) => !(FILTER_KEYS as readonly string[]).includes(key) && !alsoAllowed.includes(key));
+  if (unknown !== undefined) {
+    throw new BadRequestException(`${unknown}: not a filter field (expected ${[...FILTER_KEYS, ...alsoAllowed].join(', ')})`);
+  }
   const search: RunSearch = {};
   const raw = params.status;
   const statuses = (Array.isArray(raw) ? raw : raw === undefined || raw === '' ? [] : String(raw).split(','))

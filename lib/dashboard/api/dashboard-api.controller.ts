@@ -8,11 +8,17 @@ import { arr, bulkActionParam, filterParams, idParam, int, obj, pageParams, ref 
 import { ApiDashboardController, ApiHidden, ApiRoute } from './swagger.js';
 
 type RunsQuery = RunFilterParams & { limit?: string; cursor?: string };
+const PAGE_KEYS = ['limit', 'cursor'];
 
-/** `{ input }` from a JSON body: absent (or no body) means the default input. */
+/**
+ * `{ input }` from a JSON body: absent (or no body) means the default input. Any other key is
+ * refused: `{ "to": ... }` or a misspelt `inptu` would otherwise run the job with its default input.
+ */
 function inputOf(body: unknown): unknown {
   if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return undefined;
   if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestException('body: expected a JSON object such as { "input": { ... } }');
+  const other = Object.keys(body).find((key) => key !== 'input');
+  if (other !== undefined) throw new BadRequestException(`body: ${other}: not a field (expected { "input": { ... } }, the job's input under "input")`);
   return (body as { input?: unknown }).input;
 }
 
@@ -55,7 +61,7 @@ export class DashboardApiController {
   })
   @Get('runs')
   runs(@Query() query: RunsQuery) {
-    return this.dashboard.runs(parseRunFilter(query), parseLimit(query.limit), query.cursor || undefined);
+    return this.dashboard.runs(parseRunFilter(query, PAGE_KEYS), parseLimit(query.limit), query.cursor || undefined);
   }
 
   @ApiRoute({

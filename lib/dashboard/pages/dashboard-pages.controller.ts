@@ -38,7 +38,7 @@ export class DashboardPagesController {
   async runs(@Query() query: RunFilterParams & { cursor?: string; limit?: string }): Promise<string> {
     const definitions = await this.dashboard.definitions();
     try {
-      const page = await this.dashboard.runs(parseRunFilter(query), parseLimit(query.limit), query.cursor || undefined);
+      const page = await this.dashboard.runs(parseRunFilter(query, ['limit', 'cursor']), parseLimit(query.limit), query.cursor || undefined);
       return runsPage(this.ctx, query, page, definitions);
     } catch (error) {
       if (!(error instanceof BadRequestException)) throw error;
@@ -52,7 +52,7 @@ export class DashboardPagesController {
     const action = query.action as BulkAction;
     if (!BULK_ACTIONS.includes(action)) throw new BadRequestException(`action: expected one of ${BULK_ACTIONS.join(', ')}, got '${String(query.action)}'`);
     if (this.dashboard.options.readOnly) throw new NotFoundException('The dashboard is read-only.');
-    const search = parseRunFilter(query);
+    const search = parseRunFilter(query, ['action']);
     const { count, searched } = await this.dashboard.countMatching({ ...search, status: this.dashboard.bulkStatuses(action, search) });
     return bulkConfirmPage(this.ctx, action, query, count, searched);
   }

@@ -15,6 +15,7 @@ export interface BulkWhere {
 }
 
 const ALL_STATUSES = Object.values(JobRunStatus) as string[];
+const FILTER_FIELDS: ReadonlyArray<keyof RunBulkFilter> = ['status', 'jobTypeId', 'queue', 'createdAfter', 'createdBefore'];
 
 /**
  * A RunBulkFilter checked and turned into SQL. `allowed` are the statuses the operation may act
@@ -23,6 +24,10 @@ const ALL_STATUSES = Object.values(JobRunStatus) as string[];
  */
 export function bulkWhere(d: Dialect, filter: RunBulkFilter, operation: 'retryMany' | 'cancelMany'): BulkWhere {
   if (filter === null || typeof filter !== 'object') throw new InvalidPayloadError(`${operation}: expected a filter object, got ${filter === null ? 'null' : typeof filter}`);
+  // A field this filter does not know (a listRuns field such as correlationId, a typo) would
+  // otherwise narrow nothing: the operation would act on every run.
+  const unknown = Object.keys(filter).find((key) => !(FILTER_FIELDS as readonly string[]).includes(key));
+  if (unknown !== undefined) throw new InvalidPayloadError(`${operation}: ${unknown}: not a filter field (expected ${FILTER_FIELDS.join(', ')})`);
   const allowed = operation === 'retryMany' ? REQUEUEABLE_STATUSES : CANCELLABLE_STATUSES;
   const fallback = operation === 'retryMany' ? [JobRunStatus.Failed] : CANCELLABLE_STATUSES;
   const statuses = filter.status === undefined ? fallback : Array.isArray(filter.status) ? filter.status : [filter.status];

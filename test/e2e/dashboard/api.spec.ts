@@ -78,6 +78,13 @@ describeEachBackend('dashboard REST API', (backend) => {
     expect(bad.status).toBe(400);
     expect((await json(bad)).errors.join()).toMatch(/name/);
     expect((await post('/jobs/nope/trigger', { input: {} })).status).toBe(404);
+    // The input given beside `input`, or under a misspelt key, is refused rather than replaced by the default.
+    for (const body of [{ name: 'Ada' }, { inptu: { name: 'Ada' } }]) {
+      const refused = await post('/jobs/greet/trigger', body);
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).message).toMatch(/^body: (name|inptu): not a field/);
+      expect((await post(`/runs/${runId}/rerun`, body)).status).toBe(400);
+    }
 
     const rerun = await json(post(`/runs/${runId}/rerun`, { input: { name: 'Grace' } }));
     expect((await runIn(d.storage, rerun.runId, ['completed'])).output).toEqual({ greeting: 'hello Grace' });
@@ -109,7 +116,7 @@ describeEachBackend('dashboard REST API', (backend) => {
     expect((await json(api(`/runs?correlationId=${correlationId}&q=NOPE`))).runs).toHaveLength(5);
     expect((await json(api(`/runs?correlationId=${correlationId}&q=nothing-like-this`))).runs).toHaveLength(0);
 
-    for (const [query, field] of [['status=bogus', 'status'], ['from=yesterday', 'from'], ['limit=0', 'limit'], ['cursor=zzz', 'cursor']]) {
+    for (const [query, field] of [['status=bogus', 'status'], ['from=yesterday', 'from'], ['limit=0', 'limit'], ['cursor=zzz', 'cursor'], ['jobTypeId=always-fails', 'jobTypeId']]) {
       const res = await api(`/runs?${query}`);
       expect(res.status).toBe(400);
       expect((await json(res)).message).toMatch(new RegExp(`^${field}:`));
@@ -132,6 +139,13 @@ describeEachBackend('dashboard REST API', (backend) => {
     expect((await json(api(`/runs/count?correlationId=${correlationId}`))).count).toBe(0);
     expect((await post('/runs/bulk/explode', {})).status).toBe(400);
     expect((await post('/runs/bulk/retry', { status: 'bogus' })).status).toBe(400);
+    // A field the filter does not know (the storage's name for `job`, a typo) narrows nothing: refused, nothing done.
+    const pending = await d.jobs.enqueue('greet', { name: 'stays' }, { delay: '1h' });
+    const widened = await post('/runs/bulk/cancel', { jobTypeId: 'always-fails' });
+    expect(widened.status).toBe(400);
+    expect((await json(widened)).message).toMatch(/^jobTypeId: not a filter field \(expected status, job, queue, correlationId, from, to, q\)$/);
+    expect((await api('/runs/count?jobTypeId=greet')).status).toBe(400);
+    expect((await d.storage.getRun(pending))!.status).toBe('pending');
   });
 
   it('refuses mutating requests from another origin (CSRF), and accepts its own', async () => {

@@ -116,6 +116,9 @@ export function describeDeadLetter(ctx: ContractContext): void {
       ['cancelMany', { createdAfter: new Date('nope') }, /cancelMany: createdAfter: expected a valid Date/],
       ['cancelMany', { jobTypeId: 5 }, /cancelMany: jobTypeId: expected a non-empty string/],
       ['cancelMany', null, /cancelMany: expected a filter object/],
+      // A listRuns field, a typo: each would narrow nothing, and the operation act on every run.
+      ['cancelMany', { correlationId: 'order-42' }, /cancelMany: correlationId: not a filter field \(expected status, jobTypeId, queue, createdAfter, createdBefore\)/],
+      ['retryMany', { job: 'job' }, /retryMany: job: not a filter field/],
     ] as const)('%s refuses %j with a clear error and changes nothing', async (operation, filter, message) => {
       const [dead] = await failed('job', 1);
       const [pending] = await seed('job', 1);
