@@ -15,6 +15,8 @@ const STATUS = at('status');
 const QUEUE = at('queue');
 const INPUT = at('input_json');
 const SCHEDULED = at('scheduled_at');
+const CONCURRENCY_KEY = at('concurrency_key');
+const RATE_KEY = at('rate_key');
 
 /**
  * The unique columns of each run (undefined for a run without `unique`), from its prepared row
@@ -66,7 +68,8 @@ function* insertUnique(c: SqlContext, row: unknown[], u: UniqueColumns): TxBody<
      RETURNING id`);
   const replace = c.text('unique:replace', () =>
     `UPDATE ${t.runs} SET input_json = ${d.param('json')}, scheduled_at = ?,
-       next_retry_at = CASE WHEN next_retry_at IS NULL THEN NULL ELSE ${d.param('time')} END
+       next_retry_at = CASE WHEN next_retry_at IS NULL THEN NULL ELSE ${d.param('time')} END,
+       concurrency_key = ?, rate_key = ?
      WHERE unique_key = ? AND status = 'pending' AND ${UNIQUE_HELD}
      RETURNING id, queue`);
   const find = c.text('unique:find', () => `SELECT id FROM ${t.runs} WHERE unique_key = ? AND ${UNIQUE_HELD}`);
@@ -78,7 +81,8 @@ function* insertUnique(c: SqlContext, row: unknown[], u: UniqueColumns): TxBody<
       return { runId: String(inserted[0].id), created: true, replaced: false };
     }
     if (u.onConflict === 'replace') {
-      const [replaced] = yield* rows(replace, [row[INPUT], row[SCHEDULED], row[SCHEDULED], u.key]);
+      // The limit keys are computed from the input: they follow it, or the run would be counted under the old one's.
+      const [replaced] = yield* rows(replace, [row[INPUT], row[SCHEDULED], row[SCHEDULED], row[CONCURRENCY_KEY], row[RATE_KEY], u.key]);
       if (replaced) {
         yield* c.notify([replaced.queue as string]);
         return { runId: String(replaced.id), created: false, replaced: true };

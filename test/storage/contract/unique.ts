@@ -134,6 +134,15 @@ export function describeUnique(ctx: ContractContext): void {
       expect((await storage.getRun(first))!.input).toEqual({ v: 3 });
     });
 
+    it("onConflict 'replace': the limit keys, computed from the input, follow the new input", async () => {
+      const replace = (tenant: string) => ({
+        jobTypeId: 'job', input: { tenant }, concurrencyKey: tenant, rateKey: `rate:${tenant}`, unique: { key: 'nightly', onConflict: 'replace' as const },
+      });
+      const holder = await storage.enqueue(replace('acme'));
+      expect(await storage.enqueueDetailed(replace('globex'))).toEqual({ runId: holder, created: false, replaced: true });
+      expect(await storage.getRun(holder)).toMatchObject({ input: { tenant: 'globex' }, concurrencyKey: 'globex', rateKey: 'rate:globex' });
+    });
+
     ctx.itOnProcessClock('a window holds the key within one fixed bucket of floor(now / window)', async () => {
       const start = Math.floor(Date.now() / HOUR) * HOUR + HOUR; // the start of a bucket
       const enqueueAt = (ms: number) => atTime(ms, () => storage.enqueueDetailed({ jobTypeId: 'job', unique: { key: 'k', for: '1h' } }));
