@@ -31,6 +31,7 @@ import { ZAPJOBS_INSTRUMENTATION, ZAPJOBS_OPTIONS } from '../zapjobs.constants.j
 import type { Duration } from '../util/duration.js';
 import { AfterCommit } from './after-commit.js';
 import { waitForRun } from './wait-for-run.js';
+import { BATCH_OPTION_KEYS, checkOptionKeys, CONTINUATION_OPTION_KEYS, CONTINUE_CONDITIONS, ENQUEUE_OPTION_KEYS } from './option-keys.js';
 
 /**
  * What an application calls: enqueue, trigger, cancel, retry, chain and schedule jobs.
@@ -67,7 +68,8 @@ export class JobScheduler implements OnApplicationShutdown {
    * transaction, and exists only if it commits. A unique run whose key is held returns the
    * holder's id (see enqueueDetailed to tell the two apart).
    */
-  async enqueue<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<string> {
+  async enqueue<J extends JobRef>(job: J, ...[input, given]: EnqueueArgs<JobInput<J>>): Promise<string> {
+    const options = checkOptionKeys(given, ENQUEUE_OPTION_KEYS, 'enqueue: options');
     const run = await this.prepare(job, input, options);
     if (options.manager !== undefined || run.unique !== undefined) return (await this.storeDetailed([run], options.manager))[0].runId;
     if (this.instrumentation === undefined) return this.storeOne(run);
@@ -86,7 +88,8 @@ export class JobScheduler implements OnApplicationShutdown {
    * unique run's key was held: `runId` is then the holder's, and `replaced` says whether
    * onConflict 'replace' gave it this input and time. The 'enqueued' event fires only when created.
    */
-  async enqueueDetailed<J extends JobRef>(job: J, ...[input, options = {}]: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
+  async enqueueDetailed<J extends JobRef>(job: J, ...[input, given]: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
+    const options = checkOptionKeys(given, ENQUEUE_OPTION_KEYS, 'enqueueDetailed: options');
     const run = await this.prepare(job, input, options);
     return (await this.storeDetailed([run], options.manager))[0];
   }
@@ -99,8 +102,9 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async enqueueMany<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
-    options: TransactionOptions = {},
+    given?: TransactionOptions,
   ): Promise<string[]> {
+    const options = checkOptionKeys(given, [], 'enqueueMany: options');
     const runs = await this.prepareItems(items as readonly EnqueueItem[], 'enqueueMany');
     if (options.manager !== undefined || runs.some((run) => run.unique !== undefined)) {
       return (await this.storeDetailed(runs, options.manager)).map((result) => result.runId);
@@ -119,8 +123,9 @@ export class JobScheduler implements OnApplicationShutdown {
   /** enqueueMany(), with an EnqueueResult per item (see enqueueDetailed). */
   async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
-    options: TransactionOptions = {},
+    given?: TransactionOptions,
   ): Promise<EnqueueResult[]> {
+    const options = checkOptionKeys(given, [], 'enqueueManyDetailed: options');
     return this.storeDetailed(await this.prepareItems(items as readonly EnqueueItem[], 'enqueueManyDetailed'), options.manager);
   }
 
@@ -184,8 +189,11 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async batch<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
-    options: BatchOptions = {},
+    given?: BatchOptions,
   ): Promise<BatchResult> {
+    // Not in the application's transaction: a batch is created in ZapJobs' own, so a manager would be ignored.
+    noManagerIn(given, 'batch: options');
+    const options = checkOptionKeys(given, BATCH_OPTION_KEYS, 'batch: options');
     const list = items as readonly EnqueueItem[];
     if (!Array.isArray(list) || list.length === 0) throw new InvalidPayloadError(messages.emptyBatch());
     const children = await this.prepareItems(list, 'batch');
@@ -243,7 +251,7 @@ export class JobScheduler implements OnApplicationShutdown {
       list.map((item, i) => {
         if (item === null || typeof item !== 'object') throw new InvalidPayloadError(`${where}: items[${i}]: expected { job, input, options? }`);
         noManagerIn(item.options, `${where}: items[${i}].options`);
-        return this.prepare(item.job, item.input, item.options ?? {});
+        return this.prepare(item.job, item.input, checkOptionKeys(item.options, ENQUEUE_OPTION_KEYS, `${where}: items[${i}].options`));
       }),
     );
   }
@@ -279,11 +287,11 @@ export class JobScheduler implements OnApplicationShutdown {
     job: J,
     ...[input, options = {}]: ContinueArgs<JobInput<J>>
   ): Promise<string> {
-    if (typeof parentRunId !== 'string') return this.continueWithAll(parentRunId, job, input, options);
+    noManagerIn(options, 'continueWith: options');
+    const continuation = checkContinuation(options);
+    if (typeof parentRunId !== 'string') return this.continueWithAll(parentRunId, job, input, continuation);
     const parent = await this.storage.getRun(parentRunId);
     if (!parent) throw new RunNotFoundError(parentRunId);
-    const continuation: ContinuationOptions = options;
-    noManagerIn(continuation, 'continueWith: options');
     const run = await this.prepare(job, input, continuation);
     // A continuation is bound to its parent: deduplicating it against other runs has no meaning.
     delete run.unique;
@@ -302,7 +310,6 @@ export class JobScheduler implements OnApplicationShutdown {
   /** continueWith() of several parents: a fan-in, which the storage creates in one transaction. */
   private async continueWithAll(parentRunIds: readonly string[], job: JobRef, input: unknown, options: ContinuationOptions): Promise<string> {
     if (!Array.isArray(parentRunIds)) throw new InvalidPayloadError(`continueWith: parentRunId: expected a run id or an array of them, got ${typeof parentRunIds}`);
-    noManagerIn(options, 'continueWith: options');
     const run = await this.prepare(job, input, options);
     delete run.unique;
     run.status = JobRunStatus.Awaiting;
@@ -380,6 +387,7 @@ export class JobScheduler implements OnApplicationShutdown {
 
   /** Enables or disables a job: a disabled job is neither fired nor claimed. */
   async setEnabled(job: JobRef, enabled: boolean): Promise<void> {
+    if (typeof enabled !== 'boolean') throw new InvalidPayloadError(`setEnabled: enabled: expected true or false, got ${JSON.stringify(enabled) ?? typeof enabled}`);
     await this.storage.setDefinitionEnabled(this.idOf(job), enabled);
     if (enabled) this.workers.notify();
   }
@@ -473,6 +481,7 @@ export class JobScheduler implements OnApplicationShutdown {
     }
     const inputJson = toJson(input, `input of job '${jobTypeId}'`, this.options.maxPayloadBytes);
     let scheduledAt: Date | undefined;
+    if (options.runAt !== undefined && options.delay !== undefined) throw new InvalidPayloadError('runAt, delay: give one of them, not both');
     if (options.runAt !== undefined) {
       if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
         throw new InvalidPayloadError(`runAt: expected a valid Date, got ${String(options.runAt)}`);
@@ -513,5 +522,14 @@ function noManagerIn(options: unknown, where: string): void {
     throw new InvalidPayloadError(`${where}: 'manager' is not an option here; give it as enqueue(job, input, { manager }) or enqueueMany(items, { manager })`);
   }
 }
+/** ContinuationOptions checked: known fields only, and a condition that is one. */
+function checkContinuation(options: ContinuationOptions | undefined): ContinuationOptions {
+  const checked = checkOptionKeys(options, CONTINUATION_OPTION_KEYS, 'continueWith: options');
+  if (checked.condition !== undefined && !(CONTINUE_CONDITIONS as readonly string[]).includes(checked.condition)) {
+    throw new InvalidPayloadError(`continueWith: condition: expected ${CONTINUE_CONDITIONS.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(checked.condition)}`);
+  }
+  return checked;
+}
+
 /** `{ unique }` when there is one, `{}` otherwise, so that runs without it carry no such field. */
 const withUnique = (unique: unknown): Pick<NewJobRun, 'unique'> => (unique === undefined ? {} : { unique: unique as NewJobRun['unique'] });

@@ -57,6 +57,43 @@ describeEachBackend('bad input gets a clear error and loses nothing', (backend) 
     expect(await booted.storage.listRuns()).toHaveLength(1);
   });
 
+  it('refuses a misspelt, misplaced or null option, naming it, and stores nothing', async () => {
+    booted = await bootApp({ ...db.options, enableWorkers: false }, RUNTIME_JOBS);
+    const parent = await booted.jobs.enqueue(RecordJob, 'kept');
+    const { jobs } = booted;
+    const refusals: Array<[Promise<unknown>, RegExp]> = [
+      [jobs.enqueue(RecordJob, 1, { dealy: '1h' } as never), /^enqueue: options: dealy: not an option here \(expected queue, delay, runAt, priority, correlationId, maxRetries, unique\)$/],
+      [jobs.enqueueDetailed(RecordJob, 1, { priorty: 5 } as never), /^enqueueDetailed: options: priorty: not an option here/],
+      [jobs.enqueue(RecordJob, 1, null as never), /^enqueue: options: expected an object, got null$/],
+      [jobs.enqueue(RecordJob, 1, { delay: '1h', runAt: new Date() }), /^runAt, delay: give one of them, not both$/],
+      [jobs.trigger(RecordJob, { condition: 'success' } as never), /^enqueue: options: condition: not an option here/],
+      [jobs.enqueueMany([{ job: RecordJob, input: 1, options: { queu: 'x' } as never }]), /^enqueueMany: items\[0\]\.options: queu: not an option here/],
+      [jobs.enqueueMany([{ job: RecordJob, input: 1 }], null as never), /^enqueueMany: options: expected an object, got null$/],
+      [jobs.enqueueManyDetailed([{ job: RecordJob, input: 1 }], { delay: '1h' } as never), /^enqueueManyDetailed: options: delay: not an option here/],
+      [jobs.batch([{ job: RecordJob, input: 1 }], { onSucess: EchoJob } as never), /^batch: options: onSucess: not an option here \(expected onSuccess, onFailure, onComplete, description, includeOutputs\)$/],
+      [jobs.continueWith(parent, RecordJob, 2, { condition: 'sucess' } as never), /^continueWith: condition: expected 'success', 'failure', 'always', got "sucess"$/],
+      [jobs.continueWith(parent, RecordJob, 2, { delay: '1h' } as never), /^continueWith: options: delay: not an option here/],
+      [jobs.continueWith([parent], RecordJob, 2, { unique: true } as never), /^continueWith: options: unique: not an option here/],
+      [jobs.setEnabled(RecordJob, 'no' as never), /^setEnabled: enabled: expected true or false, got "no"$/],
+    ];
+    for (const [refused, message] of refusals) {
+      const error = await refused.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidPayloadError);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect((await booted.storage.listRuns()).map((run) => run.id)).toEqual([parent]);
+    expect((await booted.storage.getJobDefinition('record'))?.isEnabled).toBe(true);
+  });
+
+  it("batch({ manager }) is refused: a batch is created in ZapJobs' own transaction, where the manager would be ignored", async () => {
+    booted = await bootApp({ ...db.options, enableWorkers: false }, RUNTIME_JOBS);
+    const manager = {} as never;
+    await expect(booted.jobs.batch([{ job: RecordJob, input: 1 }], { manager } as never)).rejects.toThrow(
+      /^batch: options: 'manager' is not an option here; give it as enqueue\(job, input, \{ manager \}\) or enqueueMany\(items, \{ manager \}\)$/,
+    );
+    expect(await booted.storage.listRuns()).toHaveLength(0);
+  });
+
   it('rejects input that is not JSON-serialisable', async () => {
     booted = await bootApp({ ...db.options, enableWorkers: false }, RUNTIME_JOBS);
     const circular: Record<string, unknown> = {};
