@@ -108,10 +108,19 @@ function checkAuth(auth: unknown): string | null {
   return `auth: expected guards, { username, password } or 'none', got ${JSON.stringify(auth)}`;
 }
 
-/** Defaults once, then validation; every error names the field. */
-export function resolveDashboardOptions(path: string, raw: ZapJobsDashboardRuntimeOptions): ResolvedDashboardOptions {
+const RUNTIME_KEYS = ['auth', 'readOnly', 'refreshMs', 'staleAfterMs', 'textSearchRuns', 'finishedCountsMaxAgeMs'];
+
+/**
+ * Defaults once, then validation; every error names the field. An unknown field is one too: a
+ * misspelt `readonly` would otherwise leave a dashboard writable that its author meant read-only.
+ * `alsoAllowed`: `path`, which forRoot() takes beside these (forRootAsync() takes it outside the factory).
+ */
+export function resolveDashboardOptions(path: string, raw: ZapJobsDashboardRuntimeOptions, alsoAllowed: readonly string[] = []): ResolvedDashboardOptions {
   if (raw === null || typeof raw !== 'object') throw new InvalidOptionsError([`ZapJobsDashboardModule options: expected an object, got ${raw === null ? 'null' : typeof raw}`]);
   const errors: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!RUNTIME_KEYS.includes(key) && !alsoAllowed.includes(key)) errors.push(`${key}: not an option (expected ${[...RUNTIME_KEYS, ...alsoAllowed].join(', ')})`);
+  }
   const auth = checkAuth(raw.auth);
   if (auth) errors.push(auth);
   if (raw.readOnly !== undefined && typeof raw.readOnly !== 'boolean') errors.push(`readOnly: expected a boolean, got ${typeof raw.readOnly}`);

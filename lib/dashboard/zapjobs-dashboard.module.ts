@@ -54,7 +54,8 @@ function pagesAt(path: string) {
   return ZapJobsDashboardPagesController;
 }
 
-const resolved = (path: string, raw: ZapJobsDashboardRuntimeOptions): ResolvedDashboardOptions => resolveDashboardOptions(path, raw);
+const resolved = (path: string, raw: ZapJobsDashboardRuntimeOptions, alsoAllowed: readonly string[] = []): ResolvedDashboardOptions =>
+  resolveDashboardOptions(path, raw, alsoAllowed);
 
 /**
  * Pages and a JSON API to look into ZapJobs and act on it, imported beside ZapJobsModule in an HTTP
@@ -71,7 +72,7 @@ export class ZapJobsDashboardModule {
     }
     const path = normalisePath(options.path);
     // Checked here too, so that a missing auth fails where forRoot() is written, before the app boots.
-    const value = resolved(path, options);
+    const value = resolved(path, options, ['path']);
     return {
       module: ZapJobsDashboardModule,
       imports: [mount(path, { provide: DASHBOARD_OPTIONS, useValue: value }, [])],

@@ -32,6 +32,7 @@ export interface ResolvedHealthCheck {
 }
 
 const OF = 'ZapJobsHealthIndicator.isHealthy()';
+const HEALTH_CHECK_KEYS = ['timeout', 'maxPendingAge', 'maxFailures', 'requireLiveWorkers'];
 
 /** Checked at each call: the options are usually a literal next to the call, and a typo should fail loudly. */
 export function resolveHealthCheck(options: ZapJobsHealthCheckOptions | undefined): ResolvedHealthCheck {
@@ -39,6 +40,8 @@ export function resolveHealthCheck(options: ZapJobsHealthCheckOptions | undefine
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionsError([`options: expected an object such as { timeout: 1000 }, got ${options === null ? 'null' : typeof options}`], { of: OF });
   }
+  const unknown = Object.keys(options).find((key) => !HEALTH_CHECK_KEYS.includes(key));
+  if (unknown !== undefined) throw new InvalidOptionsError([`${unknown}: not an option (expected ${HEALTH_CHECK_KEYS.join(', ')})`], { of: OF });
   const resolved: ResolvedHealthCheck = {
     timeoutMs: options.timeout === undefined ? 1000 : parseDuration(options.timeout, 'timeout'),
     maxPendingAgeMs: undefined,

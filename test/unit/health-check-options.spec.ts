@@ -24,5 +24,7 @@ describe('resolveHealthCheck (the options of isHealthy)', () => {
     );
     expect(() => resolveHealthCheck({ maxFailures: { count: 1, window: 'x' } })).toThrow(/maxFailures\.window: /);
     expect(() => resolveHealthCheck({ requireLiveWorkers: 'yes' as unknown as boolean })).toThrow(/requireLiveWorkers: expected a boolean, got string/);
+    // A misspelt threshold would check nothing: refused.
+    expect(() => resolveHealthCheck({ maxPendingAges: '5m' } as never)).toThrow(/maxPendingAges: not an option \(expected timeout, maxPendingAge, maxFailures, requireLiveWorkers\)/);
   });
 });

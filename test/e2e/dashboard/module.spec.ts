@@ -46,6 +46,8 @@ describe('ZapJobsDashboardModule', () => {
     expect(bad({ auth: 'none', path: 'a b' })).toThrow(/path: expected a URL path/);
     expect(bad({ auth: 'none', readOnly: 'yes' })).toThrow(/readOnly: expected a boolean/);
     expect(bad(null)).toThrow(/expected an object/);
+    // A misspelt readOnly would leave the dashboard writable: refused.
+    expect(bad({ auth: 'none', readonly: true })).toThrow(/readonly: not an option \(expected auth, readOnly, refreshMs, staleAfterMs, textSearchRuns, finishedCountsMaxAgeMs, path\)/);
   });
 
   it("serves with auth: 'none' and warns at start-up", async () => {
@@ -96,9 +98,12 @@ describe('ZapJobsDashboardModule', () => {
     expect((await fetch(`${d.origin}/admin/zapjobs/api/counts`, { headers: { authorization: basic('ops', 'from-config') } })).status).toBe(200);
   });
 
-  it('forRootAsync refuses to start when the factory gives no auth', async () => {
+  it('forRootAsync refuses to start when the factory gives no auth, or a field that is not an option', async () => {
     const module = ZapJobsDashboardModule.forRootAsync({ useFactory: () => ({}) as never });
     await expect(bootDashboardApp(db.options, module, DASHBOARD_JOBS)).rejects.toThrow(/auth: required/);
+    // path is given to forRootAsync itself, not by the factory: there it would be ignored.
+    const misspelt = ZapJobsDashboardModule.forRootAsync({ useFactory: () => ({ auth: 'none', readonly: true, path: '/x' }) as never });
+    await expect(bootDashboardApp(db.options, misspelt, DASHBOARD_JOBS)).rejects.toThrow(/readonly: not an option[^]*path: not an option/);
   });
 
   it('escapes every stored value on the pages and forbids inline scripts', async () => {
