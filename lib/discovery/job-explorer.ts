@@ -137,7 +137,14 @@ export class JobExplorer {
     if (options.maxRetries !== undefined && (!Number.isInteger(options.maxRetries) || options.maxRetries < 0)) {
       throw new InvalidJobHandlerError(messages.badMaxRetries(field('maxRetries'), options.maxRetries));
     }
-    // Checked here so that a bad default fails start-up, not the first enqueue.
+    // Checked here so that a bad default fails start-up, not every enqueue of the job.
+    const { queue, priority } = options;
+    if (queue !== undefined && (typeof queue !== 'string' || queue === '' || queue.includes('\u0000'))) {
+      throw new InvalidJobHandlerError(messages.badQueue(field('queue'), queue));
+    }
+    if (priority !== undefined && (!Number.isInteger(priority) || priority < -(2 ** 31) || priority > 2 ** 31 - 1)) {
+      throw new InvalidJobHandlerError(messages.badPriority(field('priority'), priority));
+    }
     checkUnique(options.unique, field('unique'), (message) => new InvalidJobHandlerError(message));
     return {
       id: options.id,

@@ -86,6 +86,8 @@ export const messages = {
   twoJobClassesInOneProvider: (provider: string, a: string, b: string) =>
     `${provider} is both @Job class ${a} and @Job class ${b}: provide each job class under its own token.`,
   badMaxRetries: (field: string, value: unknown) => `${field} must be an integer >= 0, got ${shownValue(value)}.`,
+  badQueue: (field: string, value: unknown) => `${field} must be a non-empty string without NUL characters, got ${shownValue(value)}.`,
+  badPriority: (field: string, value: unknown) => `${field} must be an integer from -2147483648 to 2147483647, got ${shownValue(value)}.`,
   badCheckpointKey: (key: unknown) => `checkpoint key: expected a non-empty string, got ${shownValue(key)}.`,
   notJson: (what: string, reason: string) => `${what} cannot be stored as JSON: ${reason}`,
   tooLarge: (what: string, bytes: number, max: number) =>

@@ -130,6 +130,23 @@ describe('JobExplorer', () => {
     expect(error.message).toMatch(/BadTimeZoneJob: .*Invalid time zone 'Mars\/Olympus_Mons'/);
   });
 
+  it.each([
+    [{ priority: 1.5 }, /@Job\(\{ id: 'bad-default' \}\) on BadDefaultJob: priority must be an integer from -2147483648 to 2147483647, got 1\.5/],
+    [{ priority: 2 ** 31 }, /priority must be an integer/],
+    [{ queue: '' }, /@Job\(\{ id: 'bad-default' \}\) on BadDefaultJob: queue must be a non-empty string without NUL characters, got ""/],
+    [{ queue: 5 }, /queue must be a non-empty string/],
+  ])('fails start-up on a default every enqueue would refuse: %j', async (bad, message) => {
+    @Job({ id: 'bad-default', ...(bad as object) })
+    class BadDefaultJob {
+      handle() {
+        return undefined;
+      }
+    }
+    const error = failureOf(await explorerWith([BadDefaultJob]));
+    expect(error).toBeInstanceOf(InvalidJobHandlerError);
+    expect(error.message).toMatch(message);
+  });
+
   it('fails on cron and interval together', async () => {
     const error = failureOf(await explorerWith([CronAndIntervalJob]));
     expect(error).toBeInstanceOf(InvalidScheduleError);
