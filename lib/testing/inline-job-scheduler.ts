@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JobScheduler } from '../client/job-scheduler.js';
-import type { EnqueueResult, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
+import type { BatchOptions, BatchResult, EnqueueResult, TransactionOptions } from '../interfaces/enqueue-options.interface.js';
 import type { ContinueArgs, EnqueueArgs, EnqueueItem, JobInput, JobRef } from '../interfaces/job-types.interface.js';
 import { ZapJobsTesting } from './zapjobs-testing.js';
 
@@ -51,6 +51,18 @@ export class InlineJobScheduler extends JobScheduler {
 
   override async retry(runId: string): Promise<void> {
     return this.thenDrain(super.retry(runId));
+  }
+
+  override async retryMany(...args: Parameters<JobScheduler['retryMany']>): Promise<number> {
+    return this.thenDrain(super.retryMany(...args));
+  }
+
+  override async batch<const Jobs extends readonly JobRef[]>(items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }, options?: BatchOptions): Promise<BatchResult> {
+    return this.thenDrain(super.batch<Jobs>(items, options));
+  }
+
+  override async addToBatch<const Jobs extends readonly JobRef[]>(batchId: string, items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> }): Promise<string[]> {
+    return this.thenDrain(super.addToBatch<Jobs>(batchId, items));
   }
 
   private async thenDrain<T>(done: Promise<T>): Promise<T> {

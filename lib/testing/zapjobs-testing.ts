@@ -42,7 +42,7 @@ export interface DrainSummary extends DrainCounts {
   perJob: Record<string, DrainCounts>;
 }
 
-/** Pending runs read to find their queues, and listed by expectEnqueued(). */
+/** Pending runs read at a time (to find their queues, and by enqueued()), and listed by expectEnqueued(). */
 const PENDING_READ = 1000;
 const LISTED = 20;
 
@@ -150,7 +150,13 @@ export class ZapJobsTesting implements OnModuleDestroy {
   async enqueued<J extends JobRef>(job: J, partialInput?: Partial<JobInput<J>>): Promise<JobRun[]> {
     this.check('enqueued()');
     const jobTypeId = this.jobId(job);
-    const runs = await this.storage.listRuns({ jobTypeId, status: JobRunStatus.Pending, limit: PENDING_READ });
+    // Every pending run, a page at a time: the one a test looks for may be the oldest of many.
+    const runs: JobRun[] = [];
+    for (let offset = 0; ; offset += PENDING_READ) {
+      const page = await this.storage.listRuns({ jobTypeId, status: JobRunStatus.Pending, limit: PENDING_READ, offset });
+      runs.push(...page);
+      if (page.length < PENDING_READ) break;
+    }
     const soonest = (a: JobRun, b: JobRun) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime();
     return runs.filter((run) => inputMatches(run.input, partialInput)).sort(soonest);
   }

@@ -138,6 +138,23 @@ describeEachBackend('ZapJobsTesting.drain', (backend) => {
     expect((await t.storage.getRun(many))?.status).toBe(JobRunStatus.Completed);
   });
 
+  it('inline: batch(), addToBatch() and retryMany() resolve once their runs have run', async () => {
+    await boot({ inline: true });
+    const batch = await t.jobs.batch([{ job: GreetJob, input: { name: 'ada' } }, { job: GreetJob, input: { name: 'bob' } }], { onComplete: GreetJob });
+    for (const id of [...batch.runIds, ...batch.callbackRunIds]) expect((await t.storage.getRun(id))?.status).toBe(JobRunStatus.Completed);
+
+    const open = await t.jobs.batch([{ job: GreetJob, input: { name: 'cy' } }, { job: GreetJob, input: { name: 'dee' }, options: { delay: '1h' } }]);
+    const [added] = await t.jobs.addToBatch(open.batchId, [{ job: GreetJob, input: { name: 'eve' } }]);
+    expect((await t.storage.getRun(added))?.status).toBe(JobRunStatus.Completed);
+
+    const failed = await t.jobs.enqueue('flaky', { failures: 0, fatal: true });
+    expect((await t.storage.getRun(failed))?.status).toBe(JobRunStatus.Failed);
+    expect(await t.jobs.retryMany({ jobTypeId: 'flaky' })).toBe(1);
+    // Ran again before retryMany() resolved (and, fatal again, failed again).
+    expect(t.calls.of('flaky')).toHaveLength(2);
+    expect((await t.storage.getRun(failed))?.status).toBe(JobRunStatus.Failed);
+  });
+
   it('inline: a job that enqueues another runs it within its own attempt', async () => {
     await boot({ inline: true });
     const id = await t.jobs.enqueue(FanOutJob, { name: 'dee' });

@@ -44,6 +44,15 @@ describe('ZapJobsTesting', () => {
     expect((await t.zap.enqueued(GreetJob)).map((run) => run.id)).toEqual([b]);
   });
 
+  it('enqueued() finds the oldest of more pending runs than one read takes (1,000)', async () => {
+    await boot();
+    const oldest = await t.jobs.enqueue(GreetJob, { name: 'first' });
+    await t.zap.clock.advance('1s');
+    await t.jobs.enqueueMany(Array.from({ length: 1000 }, (_, n) => ({ job: GreetJob, input: { name: `later-${n}` } })));
+    expect(await t.zap.enqueued(GreetJob)).toHaveLength(1001);
+    expect((await t.zap.expectEnqueued(GreetJob, { name: 'first' })).id).toBe(oldest);
+  });
+
   it('expectEnqueued() returns the run, or throws a readable error listing what is enqueued', async () => {
     await boot();
     const id = await t.jobs.enqueue(GreetJob, { name: 'ada' });
