@@ -152,8 +152,8 @@ export class JobScheduler implements OnApplicationShutdown {
     if (results.some((result) => result.created || result.replaced)) this.workers.notify();
   }
 
-  /** Runs a job now, with its default input. */
-  async trigger(job: JobRef, options: EnqueueOptions = {}): Promise<string> {
+  /** Runs a job now, with its default input; with `{ manager }`, in the application's transaction as enqueue() does. */
+  async trigger(job: JobRef, options: EnqueueOptions & TransactionOptions = {}): Promise<string> {
     const id = this.idOf(job);
     const definition = await this.storage.getJobDefinition(id);
     if (!definition) throw new UnknownJobError(id);
