@@ -252,10 +252,14 @@ export class DashboardService implements OnApplicationBootstrap {
     return run;
   }
 
-  /** A new run of the same job, with the run's input or `input` (validated by the job's input class, if it has one). */
+  /**
+   * A copy of the run, as a new run: the same job, queue, priority, correlation id and maxRetries,
+   * with the run's input or `input` (validated by the job's input class, if it has one). Due now.
+   */
   async rerun(runId: string, input?: unknown): Promise<string> {
     const { run } = await this.run(runId);
-    return this.jobs.enqueue(run.jobTypeId, input === undefined ? run.input ?? undefined : input).catch(toHttp);
+    const options = { queue: run.queue, priority: run.priority, ...(run.correlationId === null ? {} : { correlationId: run.correlationId }), ...(run.maxRetries === null ? {} : { maxRetries: run.maxRetries }) };
+    return this.jobs.enqueue(run.jobTypeId, input === undefined ? run.input ?? undefined : input, options).catch(toHttp);
   }
 
   async trigger(jobTypeId: string, input?: unknown): Promise<string> {

@@ -88,6 +88,13 @@ describeEachBackend('dashboard REST API', (backend) => {
 
     const rerun = await json(post(`/runs/${runId}/rerun`, { input: { name: 'Grace' } }));
     expect((await runIn(d.storage, rerun.runId, ['completed'])).output).toEqual({ greeting: 'hello Grace' });
+    // A copy: the queue, priority, correlation id and maxRetries of the run it reruns.
+    const original = await d.jobs.enqueue('greet', { name: 'Lin' }, { queue: 'payments', priority: 7, correlationId: 'order-9', maxRetries: 2 });
+    await runIn(d.storage, original, ['completed']);
+    const copy = await json(post(`/runs/${original}/rerun`));
+    expect(await runIn(d.storage, copy.runId, ['completed'])).toMatchObject({
+      input: { name: 'Lin' }, queue: 'payments', priority: 7, correlationId: 'order-9', maxRetries: 2,
+    });
 
     expect((await json(post('/jobs/greet/disable'))).isEnabled).toBe(false);
     expect((await json(api('/jobs/greet'))).isEnabled).toBe(false);
