@@ -296,6 +296,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   }
 
   async listRuns(filter: RunListFilter = {}): Promise<JobRun[]> {
+    knownFieldsOnly(filter, LIST_FIELDS, 'listRuns');
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (condition: string, value: unknown) => (where.push(condition), params.push(value));
@@ -325,6 +326,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   }
 
   async countRuns(filter: Pick<RunListFilter, 'jobTypeId' | 'queue'> = {}): Promise<Record<JobRunStatus, number>> {
+    knownFieldsOnly(filter, ['jobTypeId', 'queue'], 'countRuns');
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.jobTypeId !== undefined) (where.push('job_type_id = ?'), params.push(filter.jobTypeId));
@@ -591,3 +593,12 @@ function timeOf(value: Date, field: string): number {
 
 /** Whether a run asks to be deduplicated (anything but undefined and false: checkUnique reports a bad value). */
 const isUnique = (run: NewJobRun): boolean => run != null && run.unique !== undefined && run.unique !== false;
+
+const LIST_FIELDS = ['jobTypeId', 'status', 'queue', 'correlationId', 'parentRunId', 'since', 'until', 'batchId', 'limit', 'offset'];
+
+/** A read's filter with a field it does not know (a typo, createdAfter of the bulk filter) would select more than asked: refused. */
+function knownFieldsOnly(filter: object, fields: readonly string[], operation: string): void {
+  if (filter === null || typeof filter !== 'object') throw new InvalidPayloadError(`${operation}: expected a filter object, got ${filter === null ? 'null' : typeof filter}`);
+  const unknown = Object.keys(filter).find((key) => !fields.includes(key));
+  if (unknown !== undefined) throw new InvalidPayloadError(`${operation}: ${unknown}: not a filter field (expected ${fields.join(', ')})`);
+}

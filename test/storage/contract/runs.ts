@@ -1,4 +1,4 @@
-import { JobRunStatus, RunNotFoundError } from '../../../lib/index.js';
+import { InvalidPayloadError, JobRunStatus, RunNotFoundError } from '../../../lib/index.js';
 import type { EngineStorage } from '../../../lib/storage/engine-storage.js';
 import { contractHelpers, clockPast, NO_SUCH_RUN, idsOf, HOUR, type ContractContext } from './harness.js';
 
@@ -82,6 +82,14 @@ export function describeRuns(ctx: ContractContext): void {
         expect(await storage.countRuns({ jobTypeId: 'alpha' })).toEqual({ ...zero, pending: 1, cancelled: 1 });
         expect(await storage.countRuns({ queue: 'critical' })).toEqual({ ...zero, pending: 1, awaiting: 1 });
         expect(await storage.countRuns({ jobTypeId: 'alpha', queue: 'critical' })).toEqual(zero);
+      });
+
+      it('listRuns and countRuns refuse a field they do not filter on, naming it, rather than select more than asked', async () => {
+        await expect(storage.listRuns({ createdAfter: new Date() } as never)).rejects.toThrow(InvalidPayloadError);
+        await expect(storage.listRuns({ jobType: 'alpha' } as never)).rejects.toThrow(
+          /^listRuns: jobType: not a filter field \(expected jobTypeId, status, queue, correlationId, parentRunId, since, until, batchId, limit, offset\)$/,
+        );
+        await expect(storage.countRuns({ status: JobRunStatus.Pending } as never)).rejects.toThrow(/^countRuns: status: not a filter field \(expected jobTypeId, queue\)$/);
       });
 
       it('listRuns filters on the creation time: since (inclusive) and until (exclusive); an invalid Date is refused', async () => {
