@@ -42,7 +42,7 @@ export interface DrainSummary extends DrainCounts {
   perJob: Record<string, DrainCounts>;
 }
 
-/** Pending runs read at a time (to find their queues, and by enqueued()), and listed by expectEnqueued(). */
+/** Pending runs read at a time by enqueued(), and listed by expectEnqueued(). */
 const PENDING_READ = 1000;
 const LISTED = 20;
 
@@ -197,7 +197,8 @@ export class ZapJobsTesting implements OnModuleDestroy {
   /** The worker's queues, the jobs' queues, and those of pending runs (enqueued with { queue }). */
   private async queues(): Promise<string[]> {
     const queues = new Set([...this.options.queues, ...this.registry.all().map((job) => job.queue)]);
-    for (const run of await this.storage.listRuns({ status: JobRunStatus.Pending, limit: PENDING_READ })) queues.add(run.queue);
+    // Every queue that holds a pending run, however many runs other queues hold.
+    for (const stats of await this.storage.queueStats()) if (stats.pending > 0) queues.add(stats.queue);
     return [...queues];
   }
 

@@ -53,6 +53,15 @@ describe('ZapJobsTesting', () => {
     expect((await t.zap.expectEnqueued(GreetJob, { name: 'first' })).id).toBe(oldest);
   });
 
+  it('drain() finds a queue of its own behind more than 1,000 newer runs scheduled for later', async () => {
+    await boot();
+    const elsewhere = await t.jobs.enqueue(GreetJob, { name: 'elsewhere' }, { queue: 'side' });
+    await t.zap.clock.advance('1s');
+    await t.jobs.enqueueMany(Array.from({ length: 1001 }, (_, n) => ({ job: GreetJob, input: { name: `later-${n}` }, options: { delay: '1d' } })));
+    expect((await t.zap.drain()).completed).toBe(1);
+    expect((await t.storage.getRun(elsewhere))?.status).toBe(JobRunStatus.Completed);
+  });
+
   it('expectEnqueued() returns the run, or throws a readable error listing what is enqueued', async () => {
     await boot();
     const id = await t.jobs.enqueue(GreetJob, { name: 'ada' });
