@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { InvalidJobHandlerError } from '../errors/errors.js';
-import { messages } from '../errors/messages.js';
+import { messages, shownValue } from '../errors/messages.js';
 import type { JobOptions } from '../interfaces/job-options.interface.js';
 import type { JobContext, JobHandler } from '../interfaces/job-context.interface.js';
 import type { ResolvedZapJobsOptions } from '../options/resolved-options.js';
@@ -61,7 +61,6 @@ export class JobExplorer {
       }
       const where = `@Job({ id: '${jobOptions.id}' }) on ${className}`;
       checkKeys(jobOptions, JOB_OPTION_KEYS, where);
-      if (isPlainObject(jobOptions.retryPolicy)) checkKeys(jobOptions.retryPolicy, RETRY_POLICY_KEYS, `${where}: retryPolicy`);
       seen.set(jobOptions.id, className);
       const job = this.resolve(jobOptions, where, className, metatype, instance);
       if (perRun) job.perRun = this.perRunResolver(wrapper);
@@ -128,7 +127,9 @@ export class JobExplorer {
   resolve(options: JobOptions, where: string, className: string, metatype: Type<unknown>, instance: JobHandler): RegisteredJob {
     const field = (name: string) => `${where}: ${name}`;
     const defaults = this.options.retryPolicy;
-    const policy = options.retryPolicy ?? {};
+    const policy = checkRetryPolicy(options.retryPolicy, field('retryPolicy'));
+    checkChoice(options.misfire, ['once', 'skip'], field('misfire'));
+    for (const flag of ['preventOverlap', 'enabled'] as const) checkChoice(options[flag], [true, false], field(flag));
     const schedule: RegisteredJob['schedule'] = {
       ...resolveScheduleSpec(options, where, false),
       misfire: options.misfire ?? 'once',
@@ -182,6 +183,32 @@ function isPlainObject(value: unknown): value is object {
 }
 
 /** @Job({ timeZone }) (the @nestjs/schedule spelling) would otherwise be ignored: cron in UTC, silently. */
+/**
+ * A job's retryPolicy, checked as the module's is (an object of known fields, multiplier >= 1,
+ * jitter from 0 to 1): checked at start-up, a bad one would otherwise fail the run's first retry
+ * while it is being recorded.
+ */
+function checkRetryPolicy(policy: unknown, where: string): NonNullable<JobOptions['retryPolicy']> {
+  if (policy === undefined) return {};
+  if (!isPlainObject(policy)) throw new InvalidJobHandlerError(`${where} must be an object such as { initialDelay: '5s', multiplier: 2 }, got ${shownValue(policy)}.`);
+  checkKeys(policy, RETRY_POLICY_KEYS, where);
+  const { multiplier, jitter } = policy as NonNullable<JobOptions['retryPolicy']>;
+  if (multiplier !== undefined && (typeof multiplier !== 'number' || !Number.isFinite(multiplier) || multiplier < 1)) {
+    throw new InvalidJobHandlerError(`${where}.multiplier must be a number >= 1, got ${shownValue(multiplier)}.`);
+  }
+  if (jitter !== undefined && (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))) {
+    throw new InvalidJobHandlerError(`${where}.jitter must be a number from 0 to 1, got ${shownValue(jitter)}.`);
+  }
+  return policy as NonNullable<JobOptions['retryPolicy']>;
+}
+
+/** An option of a few allowed values: anything else would be stored, or read, as the default. */
+function checkChoice(value: unknown, allowed: readonly unknown[], where: string): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new InvalidJobHandlerError(`${where} must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}, got ${shownValue(value)}.`);
+  }
+}
+
 function checkKeys(options: object, known: readonly string[], where: string): void {
   const unknown = unknownKeys(options, known);
   if (unknown.length > 0) throw new InvalidJobHandlerError(messages.unknownKeys(where, unknown, known));

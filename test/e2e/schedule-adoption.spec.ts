@@ -210,6 +210,14 @@ describe('@nestjs/schedule adoption: bad input', () => {
     expect(typo.message).toMatch(/@AdoptSchedule\(\) on Typo\.tick: unknown key 'timezone'/);
 
     @Injectable()
+    class PolicyTypo {
+      @AdoptSchedule({ retryPolicy: { initalDelay: '1s' } } as never)
+      @Interval(1000)
+      tick() {}
+    }
+    expect((await failure([PolicyTypo])).message).toMatch(/PolicyTypo\.tick.*retryPolicy.*initalDelay/);
+
+    @Injectable()
     class BlankId {
       @AdoptSchedule({ id: ' ' })
       @Cron('* * * * *')

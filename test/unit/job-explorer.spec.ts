@@ -135,7 +135,15 @@ describe('JobExplorer', () => {
     [{ priority: 2 ** 31 }, /priority must be an integer/],
     [{ queue: '' }, /@Job\(\{ id: 'bad-default' \}\) on BadDefaultJob: queue must be a non-empty string without NUL characters, got ""/],
     [{ queue: 5 }, /queue must be a non-empty string/],
-  ])('fails start-up on a default every enqueue would refuse: %j', async (bad, message) => {
+    // A retry policy the module would refuse: it failed the run's first retry while recording it (the run stayed running).
+    [{ retryPolicy: { multiplier: 'x' } }, /BadDefaultJob: retryPolicy\.multiplier must be a number >= 1, got "x"/],
+    [{ retryPolicy: { jitter: 2 } }, /retryPolicy\.jitter must be a number from 0 to 1, got 2/],
+    [{ retryPolicy: 'exponential' }, /retryPolicy must be an object such as/],
+    [{ retryPolicy: { initalDelay: '1s' } }, /retryPolicy.*initalDelay/],
+    [{ misfire: 'skipp' }, /misfire must be "once" or "skip", got "skipp"/],
+    [{ enabled: 'false' }, /enabled must be true or false, got "false"/],
+    [{ preventOverlap: 'yes' }, /preventOverlap must be true or false/],
+  ])('fails start-up on a default every enqueue would refuse, or a run would trip on: %j', async (bad, message) => {
     @Job({ id: 'bad-default', ...(bad as object) })
     class BadDefaultJob {
       handle() {
