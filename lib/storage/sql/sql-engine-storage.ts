@@ -194,11 +194,14 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
 
   async earliestScheduleTick(): Promise<Date | null> {
     const on = this.d.literal(true);
+    // As getDueNamedSchedules, the named schedules of enabled jobs only: a disabled job's schedule never
+    // comes due, and its past tick would wake the scheduler at once, over and over (a busy loop).
     const [row] = await this.exec.read(
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(next_run_at) AS t FROM ${this.t.definitions} WHERE schedule_type <> 'none' AND is_enabled = ${on}
          UNION ALL
-         SELECT MIN(next_run_at) FROM ${this.t.schedules} WHERE is_enabled = ${on}) AS ticks`,
+         SELECT MIN(next_run_at) FROM ${this.t.schedules} WHERE is_enabled = ${on}
+           AND job_type_id IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = ${on})) AS ticks`,
     );
     const t = row?.t;
     return t == null ? null : t instanceof Date ? t : new Date(Number(t));

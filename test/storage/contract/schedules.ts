@@ -28,6 +28,21 @@ export function describeSchedules(ctx: ContractContext): void {
       expect((await storage.getDueSchedules(now)).map((d) => d.jobTypeId)).toEqual(['due-late', 'due-exactly']);
     });
 
+    it("earliestScheduleTick leaves out a disabled job's named schedules, as getDueNamedSchedules does (a past tick would spin the scheduler)", async () => {
+      const past = new Date(Date.now() - HOUR);
+      await define('tenant-report');
+      await storage.upsertSchedule({
+        key: 'tenant-1', jobTypeId: 'tenant-report', scheduleType: ScheduleType.Interval, cronExpression: null, intervalMs: MINUTE,
+        timezone: null, inputJson: null, misfirePolicy: 'once', isEnabled: true, nextRunAt: past,
+      });
+      expect(await storage.earliestScheduleTick()).toEqual(past);
+      await storage.setDefinitionEnabled('tenant-report', false);
+      expect(await storage.getDueNamedSchedules(new Date())).toEqual([]);
+      expect(await storage.earliestScheduleTick()).toBeNull();
+      await storage.setDefinitionEnabled('tenant-report', true);
+      expect(await storage.earliestScheduleTick()).toEqual(past);
+    });
+
     it('claimScheduleTick: the first claim wins and enqueues the run, a second with the same expected tick loses', async () => {
       const due = new Date(Date.UTC(2030, 0, 1, 12));
       const next = new Date(due.getTime() + MINUTE);
