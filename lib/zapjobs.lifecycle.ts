@@ -106,7 +106,8 @@ export class ZapJobsLifecycle implements OnApplicationBootstrap, BeforeApplicati
       timeoutMs: job.timeoutMs,
       maxRetries: job.maxRetries,
       retryDelayMs: job.retryPolicy.initialDelay,
-      defaultInputJson: toJson(o.defaultInput, `defaultInput of job '${job.id}'`),
+      // Bounded as every enqueue is: a default too large for a run would fail each of its schedule's ticks.
+      defaultInputJson: toJson(o.defaultInput, `defaultInput of job '${job.id}'`, this.options.maxPayloadBytes),
       tags: o.tags ?? [],
       misfirePolicy: job.schedule.misfire,
       preventOverlap: job.schedule.preventOverlap,

@@ -50,10 +50,12 @@ export class RecurringScheduler {
   async tick(now = this.clock.date()): Promise<number> {
     const due = await this.storage.getDueSchedules(now);
     let fired = 0;
+    let failed = false;
     for (const definition of due) {
       try {
         if (await this.fire(definition, now)) fired++;
       } catch (error) {
+        failed = true;
         this.logger.error(`Schedule of '${definition.jobTypeId}' failed to fire: ${(error as Error).message}`);
       }
     }
@@ -61,10 +63,14 @@ export class RecurringScheduler {
       try {
         if (await this.fireNamed(schedule, now)) fired++;
       } catch (error) {
+        failed = true;
         this.logger.error(`Schedule '${schedule.key}' of '${schedule.jobTypeId}' failed to fire: ${(error as Error).message}`);
       }
     }
     this.nextDue = (await this.storage.earliestScheduleTick())?.getTime() ?? Infinity;
+    // A tick that failed to fire stays due: tried again a poll later, not at once in a loop that
+    // would log the same error thousands of times a second.
+    if (failed) this.nextDue = Math.max(this.nextDue, now.getTime() + this.options.pollInterval);
     if (fired > 0) this.onEnqueued();
     return fired;
   }
@@ -98,7 +104,11 @@ export class RecurringScheduler {
         ? { id, jobTypeId: schedule.jobTypeId, input: schedule.input ?? undefined, triggerType: JobTriggerType.Scheduled, scheduledAt: due }
         : null,
     });
-    if (won && run) this.events.emit('enqueued', { runId: id, jobTypeId: schedule.jobTypeId });
+    if (won && run) {
+      // The run took its job's queue, which the schedule does not hold: read back, as the default schedule's event names it too.
+      const queue = (await this.storage.getRun(id))?.queue;
+      this.events.emit('enqueued', { runId: id, jobTypeId: schedule.jobTypeId, queue });
+    }
     return won && run;
   }
 

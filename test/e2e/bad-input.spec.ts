@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Test } from '@nestjs/testing';
 import { Module } from '@nestjs/common';
 import pg from 'pg';
-import { InvalidOptionsError, InvalidPayloadError, JobRunStatus, UnknownJobError, ZapJobsModule } from '../../lib/index.js';
+import { InvalidOptionsError, InvalidPayloadError, Job, JobRunStatus, UnknownJobError, ZapJobsModule } from '../../lib/index.js';
 import { rawSqlite } from '../helpers/open-storage.js';
 import { ZAPJOBS_DATA_SOURCE } from '../../lib/zapjobs.constants.js';
 import { bootApp, runIn, type BootedApp } from '../helpers/boot.js';
@@ -92,6 +92,16 @@ describeEachBackend('bad input gets a clear error and loses nothing', (backend) 
       /^batch: options: 'manager' is not an option here; give it as enqueue\(job, input, \{ manager \}\) or enqueueMany\(items, \{ manager \}\)$/,
     );
     expect(await booted.storage.listRuns()).toHaveLength(0);
+  });
+
+  it('fails start-up on a defaultInput over maxPayloadBytes: each of its ticks would fail to store its run', async () => {
+    @Job({ id: 'big-default', interval: '1h', defaultInput: { blob: 'x'.repeat(500) } })
+    class BigDefaultJob {
+      handle() {}
+    }
+    await expect(bootApp({ ...db.options, enableWorkers: false, maxPayloadBytes: 100 }, [BigDefaultJob])).rejects.toThrow(
+      /defaultInput of job 'big-default' is 5\d\d bytes as JSON, over maxPayloadBytes \(100\)/,
+    );
   });
 
   it('rejects input that is not JSON-serialisable', async () => {

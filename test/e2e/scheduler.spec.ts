@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { Job, JobRunStatus, JobTriggerType, type JobContext, type JobHandler } from '../../lib/index.js';
 import { RecurringScheduler } from '../../lib/scheduler/recurring-scheduler.js';
 import { bootApp, type BootedApp } from '../helpers/boot.js';
-import { describeEachBackend, type TestDatabase } from '../helpers/backends.js';
+import { describeEachBackend, sqliteBackend, type TestDatabase } from '../helpers/backends.js';
+import { rawSqlite } from '../helpers/open-storage.js';
+import { RecordingLogger } from '../helpers/recording-logger.js';
+import { ZAPJOBS_DATA_SOURCE } from '../../lib/zapjobs.constants.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startChild } from '../helpers/child-process.js';
 
@@ -38,6 +41,11 @@ class NoOverlapJob implements JobHandler {
 }
 
 const JOBS = [EverySecondJob, IntervalJob, NightlySkipJob, NightlyOnceJob, NoOverlapJob];
+
+@Job({ id: 'low-report', queue: 'low' })
+class LowQueueJob implements JobHandler {
+  handle() {}
+}
 
 describeEachBackend('recurring jobs', (backend) => {
   let db: TestDatabase;
@@ -108,6 +116,17 @@ describeEachBackend('recurring jobs', (backend) => {
     expect(heard.filter((event) => event.jobTypeId === 'no-overlap')).toEqual([{ runId: run.id, jobTypeId: 'no-overlap', queue: definition.queue }]);
   });
 
+  it("a named schedule's tick emits 'enqueued' with the queue its run took", async () => {
+    booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, [LowQueueJob]);
+    const heard: Array<{ runId: string; jobTypeId: string; queue?: string }> = [];
+    booted.events.on('enqueued', (event) => void heard.push(event));
+    await booted.jobs.schedule(LowQueueJob, { key: 'tenant-1', interval: '1h' });
+    await booted.app.get(RecurringScheduler).tick(new Date(Date.now() + 2 * 3_600_000));
+    const [run] = await booted.storage.listRuns({ jobTypeId: 'low-report' });
+    expect(run.queue).toBe('low');
+    expect(heard).toEqual([{ runId: run.id, jobTypeId: 'low-report', queue: 'low' }]);
+  });
+
   it('skips a tick while a run of a preventOverlap job is pending', async () => {
     booted = await bootApp({ ...db.options, enableWorkers: false, enableScheduler: false }, JOBS);
     const scheduler = booted.app.get(RecurringScheduler);
@@ -169,5 +188,29 @@ describeEachBackend('recurring jobs', (backend) => {
     // No tick skipped between the first and the last either.
     const sorted = [...ticks].sort((a, b) => a - b);
     expect((sorted[sorted.length - 1] - sorted[0]) / 1000 + 1).toBe(sorted.length);
+  });
+});
+
+describe('recurring jobs: a tick that cannot fire', () => {
+  it('is tried again a poll later, not at once in a loop that logs its error thousands of times a second', async () => {
+    const db = sqliteBackend.create();
+    const logger = new RecordingLogger();
+    const booted = await bootApp({ ...db.options, enableWorkers: false, pollInterval: 500, maxPayloadBytes: 100 }, [NoOverlapJob], { logger });
+    const failures = () => logger.errors.filter((line) => line.includes("Schedule of 'no-overlap' failed to fire")).length;
+    try {
+      // A default input stored by another program, too large for a run under this maxPayloadBytes.
+      rawSqlite(booted.app.get(ZAPJOBS_DATA_SOURCE))
+        .prepare(`UPDATE zj_definitions SET default_input_json = ?, next_run_at = ? WHERE job_type_id = 'no-overlap'`)
+        .run(JSON.stringify({ blob: 'x'.repeat(500) }), Date.now() - 10);
+      booted.app.get(RecurringScheduler).poke();
+      await waitFor(() => failures() > 0, { what: 'the tick to fail' });
+      // A window to count in, not a synchronisation: a busy loop logs hundreds of lines in it.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(failures()).toBeLessThanOrEqual(6);
+      expect(await booted.storage.listRuns({ jobTypeId: 'no-overlap' })).toEqual([]);
+    } finally {
+      await booted.close();
+      await db.drop();
+    }
   });
 });
