@@ -31,7 +31,7 @@ export function connectionOptions(flags: ConnectionFlags, sourceOf: (flag: 'data
         : 'both ZAPJOBS_DATABASE and DATABASE_URL are set: pick one with --database <file> or --url <postgres url>',
     );
   }
-  const common = { tablePrefix: flags.tablePrefix, autoMigrate: false, enableWorkers: false, enableScheduler: false, poolSize: 2 };
+  const common = { tablePrefix: flags.tablePrefix, autoMigrate: false, enableWorkers: false, enableScheduler: false };
   if (given[0] === 'database') {
     if (flags.schema !== undefined) throw usageError('--schema applies to PostgreSQL (--url) only');
     return { ...common, storage: 'sqlite', database: flags.database };
@@ -40,7 +40,7 @@ export function connectionOptions(flags: ConnectionFlags, sourceOf: (flag: 'data
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw usageError(`--url: expected a PostgreSQL URL such as postgres://user:password@host:5432/db, got '${url.replace(/:[^:@/]*@/, ':***@')}'`);
   }
-  return { ...common, storage: 'postgres', url, schema: flags.schema };
+  return { ...common, storage: 'postgres', url, schema: flags.schema, poolSize: 2 };
 }
 
 /** The module options for the flags of `command` (declared on the program, so looked up from its root). */

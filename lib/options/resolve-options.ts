@@ -108,6 +108,7 @@ function webhookEntries(value: unknown, problems: string[]): ResolvedZapJobsOpti
  * forRootAsync. Every problem is reported at once, each naming the option, its value and what is allowed.
  */
 const RETRY_POLICY_KEYS = ['initialDelay', 'multiplier', 'maxDelay', 'jitter'];
+const POSTGRES_ONLY_KEYS = ['url', 'host', 'port', 'username', 'password', 'schema', 'poolSize'];
 
 export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsOptions {
   // null is never "no options": a config lookup that found nothing would start on the defaults unnoticed.
@@ -139,6 +140,14 @@ export function resolveOptions(raw: ZapJobsModuleOptions = {}): ResolvedZapJobsO
   }
   const queues = queueEntries(input.queues, input.concurrency, problems);
   const webhooks = webhookEntries(input.webhooks, problems);
+  // Connection options of PostgreSQL without storage: 'postgres' would start on a SQLite file in the
+  // working directory, the application believing itself on its database server.
+  if (input.isGlobal !== undefined && typeof input.isGlobal !== 'boolean') problems.push(`isGlobal: expected a boolean, got ${JSON.stringify(input.isGlobal)}`);
+  if ((input.storage ?? 'sqlite') === 'sqlite') {
+    for (const key of POSTGRES_ONLY_KEYS) {
+      if (input[key] !== undefined) problems.push(`${key}: a PostgreSQL option, but storage is 'sqlite'${input.storage === undefined ? ' (the default)' : ''}: add storage: 'postgres'`);
+    }
+  }
   const events = input.events;
   if (events !== null && typeof events === 'object') {
     for (const key of Object.keys(events)) if (key !== 'crossProcess') problems.push(`events.${key}: unknown option; known: crossProcess`);

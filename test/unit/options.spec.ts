@@ -200,6 +200,18 @@ describe('resolveOptions validation', () => {
     expect(error.message).toMatch(/known options: .*\bdatabase\b/);
   });
 
+  it("refuses PostgreSQL's connection options without storage: 'postgres' (it would start on a SQLite file), never showing a password", () => {
+    const error = rejectionOf({ url: 'postgres://app:secret@db.example/app', schema: 'jobs', password: 'secret' });
+    expect(error.problems.sort()).toEqual([
+      "password: a PostgreSQL option, but storage is 'sqlite' (the default): add storage: 'postgres'",
+      "schema: a PostgreSQL option, but storage is 'sqlite' (the default): add storage: 'postgres'",
+      "url: a PostgreSQL option, but storage is 'sqlite' (the default): add storage: 'postgres'",
+    ]);
+    expect(error.message).not.toContain('secret');
+    expect(rejectionOf({ storage: 'sqlite', poolSize: 4 }).problems).toEqual(["poolSize: a PostgreSQL option, but storage is 'sqlite': add storage: 'postgres'"]);
+    expect(rejectionOf({ isGlobal: 'no' }).problems).toEqual(['isGlobal: expected a boolean, got "no"']);
+  });
+
   it('ignores an unknown key whose value is undefined (as spreading an optional setting gives)', () => {
     expect(() => resolveOptions({ databse: undefined } as ZapJobsModuleOptions)).not.toThrow();
   });
