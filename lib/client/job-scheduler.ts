@@ -415,6 +415,7 @@ export class JobScheduler implements OnApplicationShutdown {
    */
   async waitFor<J extends JobRef = string>(runId: string, options: { timeout?: Duration } = {}): Promise<JobRunOf<J>> {
     if (options === null || typeof options !== 'object') throw new InvalidPayloadError(`waitFor: options: expected { timeout? }, got ${String(options)}`);
+    checkOptionKeys(options, ['timeout'], 'waitFor: options');
     const timeoutMs = parseDuration(options.timeout ?? '1m', 'waitFor: timeout');
     if (typeof runId !== 'string' || runId === '') throw new InvalidPayloadError(`waitFor: runId: expected a run id (a string), got ${String(runId)}`);
     const run = await waitForRun(this.storage, this.events, runId, { timeoutMs, pollMs: this.options.pollInterval });

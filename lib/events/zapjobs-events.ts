@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
+import { InvalidPayloadError } from '../errors/errors.js';
 
 export interface RunEvent {
   runId: string;
@@ -52,6 +53,9 @@ export class ZapJobsEvents {
   }
 
   on<E extends ZapJobsEventName>(event: E, listener: (payload: ZapJobsEventMap[E]) => unknown): () => void {
+    // A misspelt name ('complete') would be a listener that never hears anything.
+    if (!ZAPJOBS_EVENT_NAMES.includes(event)) throw new InvalidPayloadError(`event: expected one of ${ZAPJOBS_EVENT_NAMES.join(', ')}, got ${JSON.stringify(event)}`);
+    if (typeof listener !== 'function') throw new InvalidPayloadError(`listener: expected a function, got ${typeof listener}`);
     const wrapped = (payload: ZapJobsEventMap[E]) => {
       try {
         const result = listener(payload);

@@ -75,6 +75,8 @@ describeEachBackend('bad input gets a clear error and loses nothing', (backend) 
       [jobs.continueWith(parent, RecordJob, 2, { delay: '1h' } as never), /^continueWith: options: delay: not an option here/],
       [jobs.continueWith([parent], RecordJob, 2, { unique: true } as never), /^continueWith: options: unique: not an option here/],
       [jobs.setEnabled(RecordJob, 'no' as never), /^setEnabled: enabled: expected true or false, got "no"$/],
+      [jobs.waitFor(parent, { timeot: 200 } as never), /^waitFor: options: timeot: not an option here \(expected timeout\)$/],
+      [Promise.resolve().then(() => booted.events.on('complete' as never, () => undefined)), /^event: expected one of enqueued, started, progress, completed, failed, retrying, cancelled, got "complete"$/],
     ];
     for (const [refused, message] of refusals) {
       const error = await refused.catch((e: unknown) => e);
