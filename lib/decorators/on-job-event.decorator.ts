@@ -10,6 +10,8 @@ export interface OnJobEventOptions {
 export interface JobEventListenerMetadata {
   event: ZapJobsEventName;
   job?: Function | string;
+  /** Keys of the options that are none (checked at start-up: `{ jobId }` would listen to every job). */
+  unknownKeys: string[];
 }
 
 /**
@@ -26,6 +28,7 @@ export function OnJobEvent(event: ZapJobsEventName, options: OnJobEventOptions =
   return (target, key) => {
     const method = (target as Record<string | symbol, unknown>)[key];
     const listeners = (Reflect.getMetadata(JOB_EVENT_LISTENER_METADATA, method as object) as JobEventListenerMetadata[] | undefined) ?? [];
-    Reflect.defineMetadata(JOB_EVENT_LISTENER_METADATA, [...listeners, { event, job: options.job }], method as object);
+    const unknownKeys = options !== null && typeof options === 'object' ? Object.keys(options).filter((k) => k !== 'job') : [];
+    Reflect.defineMetadata(JOB_EVENT_LISTENER_METADATA, [...listeners, { event, job: options?.job, unknownKeys }], method as object);
   };
 }

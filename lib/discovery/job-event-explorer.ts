@@ -28,8 +28,12 @@ export class JobEventExplorer {
   explore(): number {
     if (this.unsubscribes.length > 0) return this.unsubscribes.length;
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.refusePerRequest(wrapper.metatype);
+        continue;
+      }
       const instance = wrapper.instance as Record<string, unknown> | undefined;
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      if (!instance || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance) as object | null;
       if (!prototype) continue;
       for (const name of this.scanner.getAllMethodNames(prototype)) {
@@ -48,7 +52,24 @@ export class JobEventExplorer {
     for (const off of this.unsubscribes.splice(0)) off();
   }
 
-  private subscribe(where: string, { event, job }: JobEventListenerMetadata, call: (payload: unknown) => unknown): void {
+  /** A listener on a provider built per request has no instance to call: refused, not skipped in silence. */
+  private refusePerRequest(metatype: unknown): void {
+    const prototype = typeof metatype === 'function' ? (metatype.prototype as object | undefined) : undefined;
+    if (!prototype) return;
+    for (const name of this.scanner.getAllMethodNames(prototype)) {
+      const method = (prototype as Record<string, unknown>)[name];
+      if (typeof method === 'function' && this.reflector.get(JOB_EVENT_LISTENER_METADATA, method)) {
+        throw new InvalidJobHandlerError(
+          `@OnJobEvent on ${(metatype as Function).name}.${name}: the provider is request-scoped (or depends on one), so there is no instance to call; put the listener on a singleton provider`,
+        );
+      }
+    }
+  }
+
+  private subscribe(where: string, { event, job, unknownKeys }: JobEventListenerMetadata, call: (payload: unknown) => unknown): void {
+    if (unknownKeys?.length) {
+      throw new InvalidJobHandlerError(`@OnJobEvent('${event}') on ${where}: ${unknownKeys.join(', ')}: not an option (expected job)`);
+    }
     if (!ZAPJOBS_EVENT_NAMES.includes(event)) throw new InvalidJobHandlerError(messages.unknownEventName(`@OnJobEvent on ${where}`, event, ZAPJOBS_EVENT_NAMES));
     let jobId: string | undefined;
     if (job !== undefined) {

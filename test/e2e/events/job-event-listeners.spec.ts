@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Scope } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Module } from '@nestjs/common';
 import {
@@ -89,7 +89,7 @@ describeEachBackend('event listeners', (backend) => {
     await waitFor(() => logged.every((line) => logger.errors.includes(line)), { what: 'the three listener errors logged', timeoutMs: 20_000 });
   });
 
-  it('@OnJobEvent naming an unknown event or a class that is not a job fails start-up with a named error', async () => {
+  it('@OnJobEvent naming an unknown event, a class that is not a job or an unknown option, or on a request-scoped provider, fails start-up with a named error', async () => {
     class NotAJob {}
     @Injectable()
     class Wrong {
@@ -101,9 +101,22 @@ describeEachBackend('event listeners', (backend) => {
       @OnJobEvent('failed', { job: NotAJob })
       b() {}
     }
+    @Injectable()
+    class WrongOption {
+      // { jobId } is no option: it would have listened to every job.
+      @OnJobEvent('failed', { jobId: 'send-email' } as never)
+      c() {}
+    }
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @OnJobEvent('failed')
+      d() {}
+    }
     for (const [provider, message] of [
       [Wrong, `@OnJobEvent on Wrong.a: expected one of the events enqueued, started, progress, completed, failed, retrying, cancelled; got "finished"`],
       [WrongJob, `@OnJobEvent('failed') on WrongJob.b: job: expected a @Job class or a job id; got a function NotAJob`],
+      [WrongOption, `@OnJobEvent('failed') on WrongOption.c: jobId: not an option (expected job)`],
+      [PerRequest, `@OnJobEvent on PerRequest.d: the provider is request-scoped (or depends on one), so there is no instance to call; put the listener on a singleton provider`],
     ] as const) {
       @Module({ imports: [ZapJobsModule.forRoot({ ...t.db.options, enableWorkers: false, enableScheduler: false })], providers: [provider] })
       class AppModule {}
