@@ -44,7 +44,10 @@ export const cancellableStatuses = statuses(CANCELLABLE_STATUSES);
 export const pointInTime = (now: () => number = Date.now) => (value: string): Date => {
   const ago = tryParseDuration(value);
   if (ago !== undefined && /[a-z]/i.test(value)) return new Date(now() - ago);
-  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  let at = day ? Date.parse(value) : NaN;
+  // Date.parse rolls a day that does not exist over (2026-02-30 is March 2nd): refused instead.
+  if (day && !(Number(day[2]) >= 1 && Number(day[2]) <= 12 && Number(day[3]) >= 1 && Number(day[3]) <= new Date(Date.UTC(Number(day[1]), Number(day[2]), 0)).getUTCDate())) at = NaN;
   if (Number.isNaN(at)) throw new InvalidArgumentError(`Expected an ISO date such as 2026-12-01T08:00:00Z, or a duration back from now such as 2h.`);
   return new Date(at);
 };
@@ -57,3 +60,9 @@ export function json(value: string): { text: string; value: unknown } {
     throw new InvalidArgumentError(`Expected JSON, such as '{"to":"a@b.c"}': ${(error as Error).message}.`);
   }
 }
+
+/** A name or id: non-empty (an empty one would reach the storage, which refuses it with exit 1 instead of 2). */
+export const text = () => (value: string): string => {
+  if (value.trim() === '') throw new InvalidArgumentError('Expected a non-empty value.');
+  return value;
+};

@@ -278,6 +278,9 @@ describe('zapjobs command line: usage and connection errors', () => {
     [['cleanup', '--retention', 'forever'], /option '--retention <duration>' argument 'forever' is invalid/],
     [['runs', 'retry'], /give a run id, or --failed or --cancelled/],
     [['runs', 'retry', 'some-id', '--failed'], /not both/],
+    [['runs', 'cancel', 'some-id', '--limit', '5', '--batch-size', '3'], /--limit, --batch-size: for a selection \(--status\), not for one run id/],
+    [['runs', 'list', '--since', '2026-02-30'], /option '--since <time>' argument '2026-02-30' is invalid/],
+    [['trigger', 'cli.email', '--queue', ''], /option '--queue <name>' argument '' is invalid. Expected a non-empty value/],
     [['trigger', 'cli.email', '--input', '{to:'], /option '--input <json>' argument '\{to:' is invalid. Expected JSON/],
     [['nonsense'], /unknown command 'nonsense'/],
   ])('%j exits 2 naming what is wrong', async (args, message) => {

@@ -78,6 +78,11 @@ describe('CLI arguments', () => {
     expect(at('2h').toISOString()).toBe('2026-12-02T10:00:00.000Z');
     expect(at('2026-12-01').toISOString()).toBe('2026-12-01T00:00:00.000Z');
     expect(() => at('yesterday')).toThrow(/Expected an ISO date/);
+    // A day that does not exist is refused, not rolled over to the next month.
+    expect(() => at('2026-02-30')).toThrow(/Expected an ISO date/);
+    expect(() => at('2026-13-01')).toThrow(/Expected an ISO date/);
+    expect(at('2028-02-29').toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(at('2026-12-31T23:00:00+02:00').toISOString()).toBe('2026-12-31T21:00:00.000Z');
   });
 
   it('reads statuses as a comma-separated list of known ones', () => {

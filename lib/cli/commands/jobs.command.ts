@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { JobTriggerType, ScheduleType } from '../../model/statuses.js';
 import type { JobDefinition } from '../../model/job-run.js';
-import { duration, integer, json } from '../arguments.js';
+import { duration, integer, json, text } from '../arguments.js';
 import { withBackend } from '../with-backend.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatSpan, formatTime, Output } from '../output.js';
@@ -42,10 +42,10 @@ export function registerJobsCommands(program: Command): void {
     .command('trigger <job>')
     .description("enqueue a run of a job now, with --input or the job's default input")
     .option('--input <json>', 'the run\'s input, as JSON', json)
-    .option('--queue <name>', "another queue than the job's")
+    .option('--queue <name>', "another queue than the job's", text())
     .option('--priority <n>', "another priority than the job's", integer(-1_000_000, 1_000_000))
     .option('--delay <duration>', 'not before this long from now (30s, 10m)', duration)
-    .option('--correlation-id <id>', 'stored with the run, to find it again')
+    .option('--correlation-id <id>', 'stored with the run, to find it again', text())
     .option('--json', 'print JSON')
     .addHelpText(
       'after',

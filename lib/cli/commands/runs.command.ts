@@ -6,7 +6,7 @@ import { CANCELLABLE_STATUSES } from '../../model/run-rules.js';
 import { JobRunStatus } from '../../model/statuses.js';
 import type { EngineStorage } from '../../storage/engine-storage.js';
 import type { RunListFilter } from '../../storage/job-storage.types.js';
-import { cancellableStatuses, integer, pointInTime, statuses } from '../arguments.js';
+import { cancellableStatuses, integer, pointInTime, statuses, text } from '../arguments.js';
 import { withBackend } from '../with-backend.js';
 import { CliError, ExitCode, usageError } from '../exit-codes.js';
 import { formatSpan, formatTime, Output } from '../output.js';
@@ -24,8 +24,8 @@ interface SelectionFlags {
 function addSelectionFlags(command: Command): Command {
   return command
     .option('--job <id>', 'runs of this job')
-    .option('--queue <name>', 'runs of this queue')
-    .option('--correlation-id <id>', 'runs with this correlation id')
+    .option('--queue <name>', 'runs of this queue', text())
+    .option('--correlation-id <id>', 'runs with this correlation id', text())
     .option('--since <time>', 'created at or after: an ISO date, or a duration back from now (2h)', pointInTime())
     .option('--until <time>', 'created before: an ISO date, or a duration back from now', pointInTime());
 }
@@ -84,9 +84,12 @@ function printBulk(out: Output, verb: string, result: BulkResult): void {
 }
 
 /** Exactly one of a run id and a selection; the flags named when both or neither. */
-function oneOrMany(id: string | undefined, selecting: boolean, selectionFlags: string, flags: SelectionFlags): void {
+function oneOrMany(id: string | undefined, selecting: boolean, selectionFlags: string, flags: SelectionFlags, command: Command): void {
   const filters = Object.entries(flags).filter(([key, value]) => ['job', 'queue', 'correlationId', 'since', 'until'].includes(key) && value !== undefined);
   if (id !== undefined && (selecting || filters.length > 0)) throw usageError(`give a run id or a selection (${selectionFlags} with filters), not both`);
+  // They have defaults: only where they came from tells whether they were given, and with an id they would do nothing.
+  const bulkOnly = [['limit', '--limit'], ['batchSize', '--batch-size']].filter(([key]) => command.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+  if (id !== undefined && bulkOnly.length > 0) throw usageError(`${bulkOnly.join(', ')}: for a selection (${selectionFlags}), not for one run id`);
   if (id === undefined && !selecting) {
     throw usageError(
       filters.length > 0 ? `filters select runs only with ${selectionFlags}` : `give a run id, or ${selectionFlags} (with --job, --queue...) for many`,
@@ -164,7 +167,7 @@ export function registerRunsCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, flags: SelectionFlags & { failed?: boolean; cancelled?: boolean; limit: number; batchSize: number; json?: boolean }, command: Command) => {
       const selecting = flags.failed === true || flags.cancelled === true;
-      oneOrMany(id, selecting, '--failed or --cancelled', flags);
+      oneOrMany(id, selecting, '--failed or --cancelled', flags, command);
       const out = new Output(flags.json === true);
       await withBackend(command, async ({ storage }) => {
         if (id !== undefined) {
@@ -194,7 +197,7 @@ export function registerRunsCommands(program: Command): void {
     .option('--batch-size <n>', 'runs read and cancelled per batch', integer(1, 10_000), 100)
     .option('--json', 'print JSON')
     .action(async (id: string | undefined, flags: SelectionFlags & { status?: JobRunStatus[]; reason: string; limit: number; batchSize: number; json?: boolean }, command: Command) => {
-      oneOrMany(id, flags.status !== undefined, '--status', flags);
+      oneOrMany(id, flags.status !== undefined, '--status', flags, command);
       const out = new Output(flags.json === true);
       await withBackend(command, async ({ storage }) => {
         if (id !== undefined) {
