@@ -75,6 +75,7 @@ const EVENT_NAMES = ['enqueued', 'started', 'progress', 'completed', 'failed', '
 /** `webhooks` entries checked one by one; problems name each entry's field. */
 function webhookEntries(value: unknown, problems: string[]): ResolvedZapJobsOptions['webhooks'] {
   if (!Array.isArray(value)) return [];
+  const firstOf = new Map<string, number>();
   return value.map((entry: unknown, i) => {
     const field = `webhooks[${i}]`;
     if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
@@ -94,6 +95,11 @@ function webhookEntries(value: unknown, problems: string[]): ResolvedZapJobsOpti
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
       problems.push(`${field}.url: expected an http:// or https:// URL (got ${JSON.stringify(url)})`);
+    } else if (firstOf.has(String(url))) {
+      // A delivery finds its secret by URL: a second entry's deliveries would be signed with the first one's secret.
+      problems.push(`${field}.url: the same URL as webhooks[${firstOf.get(String(url))}]; give one entry, with the events of both`);
+    } else {
+      firstOf.set(String(url), i);
     }
     if (typeof secret !== 'string' || secret === '') problems.push(`${field}.secret: expected a non-empty string (got ${secret === undefined ? 'nothing' : '(hidden)'})`);
     if (events !== undefined && (!Array.isArray(events) || events.some((e) => !EVENT_NAMES.includes(e as string)))) {

@@ -272,5 +272,9 @@ describe('resolveOptions: events and webhooks (issue 11)', () => {
       'webhooks[1]: expected { url, secret, events? } (got "x")',
     ]);
     expect(problems({ webhooks: [{ url: 'https://h.example', secret: 42 }] })).toEqual(['webhooks[0].secret: expected a non-empty string (got (hidden))']);
+    // Deliveries find their secret by URL: two entries of one URL would sign with the first one's.
+    expect(problems({ webhooks: [{ url: 'https://h.example/a', secret: 'k1' }, { url: 'https://h.example/b', secret: 'k2' }, { url: 'https://h.example/a', secret: 'k3', events: ['failed'] }] })).toEqual([
+      'webhooks[2].url: the same URL as webhooks[0]; give one entry, with the events of both',
+    ]);
   });
 });
