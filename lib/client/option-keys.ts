@@ -1,4 +1,5 @@
 import { InvalidPayloadError } from '../errors/errors.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 
 /** The fields of EnqueueOptions: what enqueue() and an item of enqueueMany() or batch() take. */
 export const ENQUEUE_OPTION_KEYS = ['queue', 'delay', 'runAt', 'priority', 'correlationId', 'maxRetries', 'unique'] as const;
@@ -17,7 +18,7 @@ export function checkOptionKeys<T extends object>(options: T | undefined | null,
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidPayloadError(`${where}: expected an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
-  const unknown = Object.keys(options).find((key) => key !== 'manager' && !allowed.includes(key));
+  const [unknown] = unknownKeys(options, [...allowed, 'manager']);
   if (unknown !== undefined) throw new InvalidPayloadError(`${where}: ${unknown}: not an option here (expected ${allowed.join(', ')})`);
   return options;
 }

@@ -1,4 +1,5 @@
 import type { CanActivate, ModuleMetadata, Type } from '@nestjs/common';
+import { unknownKeys } from '../util/unknown-keys.js';
 import { InvalidOptionsError } from '../errors/errors.js';
 
 /** HTTP basic auth with one account, compared in constant time. */
@@ -118,9 +119,8 @@ const RUNTIME_KEYS = ['auth', 'readOnly', 'refreshMs', 'staleAfterMs', 'textSear
 export function resolveDashboardOptions(path: string, raw: ZapJobsDashboardRuntimeOptions, alsoAllowed: readonly string[] = []): ResolvedDashboardOptions {
   if (raw === null || typeof raw !== 'object') throw new InvalidOptionsError([`ZapJobsDashboardModule options: expected an object, got ${raw === null ? 'null' : typeof raw}`]);
   const errors: string[] = [];
-  for (const key of Object.keys(raw)) {
-    if (!RUNTIME_KEYS.includes(key) && !alsoAllowed.includes(key)) errors.push(`${key}: not an option (expected ${[...RUNTIME_KEYS, ...alsoAllowed].join(', ')})`);
-  }
+  const known = [...RUNTIME_KEYS, ...alsoAllowed];
+  for (const key of unknownKeys(raw, known)) errors.push(`${key}: not an option (expected ${known.join(', ')})`);
   const auth = checkAuth(raw.auth);
   if (auth) errors.push(auth);
   if (raw.readOnly !== undefined && typeof raw.readOnly !== 'boolean') errors.push(`readOnly: expected a boolean, got ${typeof raw.readOnly}`);

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { JobRunStatus } from '../model/statuses.js';
 import type { RunSearch } from '../storage/dashboard-queries.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 
 const STATUSES = Object.values(JobRunStatus) as string[];
 
@@ -39,7 +40,7 @@ function time(value: unknown, field: string): Date | undefined {
  */
 export function parseRunFilter(params: RunFilterParams = {}, alsoAllowed: readonly string[] = []): RunSearch {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new BadRequestException('filter: expected an object');
-  const unknown = Object.keys(params).find((key) => !(FILTER_KEYS as readonly string[]).includes(key) && !alsoAllowed.includes(key));
+  const [unknown] = unknownKeys(params, [...FILTER_KEYS, ...alsoAllowed]);
   if (unknown !== undefined) {
     throw new BadRequestException(`${unknown}: not a filter field (expected ${[...FILTER_KEYS, ...alsoAllowed].join(', ')})`);
   }

@@ -1,5 +1,6 @@
 import type { ZapJobsEventName } from '../events/zapjobs-events.js';
 import { JOB_EVENT_LISTENER_METADATA } from '../zapjobs.constants.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 
 export interface OnJobEventOptions {
   /** Only the events of this job's runs (its @Job class or its id). @default every job */
@@ -28,7 +29,7 @@ export function OnJobEvent(event: ZapJobsEventName, options: OnJobEventOptions =
   return (target, key) => {
     const method = (target as Record<string | symbol, unknown>)[key];
     const listeners = (Reflect.getMetadata(JOB_EVENT_LISTENER_METADATA, method as object) as JobEventListenerMetadata[] | undefined) ?? [];
-    const unknownKeys = options !== null && typeof options === 'object' ? Object.keys(options).filter((k) => k !== 'job') : [];
-    Reflect.defineMetadata(JOB_EVENT_LISTENER_METADATA, [...listeners, { event, job: options?.job, unknownKeys }], method as object);
+    const unknown = options !== null && typeof options === 'object' ? unknownKeys(options, ['job']) : [];
+    Reflect.defineMetadata(JOB_EVENT_LISTENER_METADATA, [...listeners, { event, job: options?.job, unknownKeys: unknown }], method as object);
   };
 }

@@ -13,7 +13,8 @@ import { JobMetadataAccessor } from './job-metadata.accessor.js';
 import { JobRegistry, type RegisteredJob } from './job-registry.js';
 import { JOB_OPTION_KEYS, RETRY_POLICY_KEYS } from './job-option-keys.js';
 import { resolveJobLimits } from './job-limits.js';
-import { resolveScheduleSpec, unknownKeys } from './schedule-spec.js';
+import { resolveScheduleSpec } from './schedule-spec.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 
 /** Finds `@Job()` providers at bootstrap, checks them, and fills the registry. */
 @Injectable()

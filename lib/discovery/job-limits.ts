@@ -3,7 +3,7 @@ import { messages } from '../errors/messages.js';
 import type { JobOptions, LimitKey } from '../interfaces/job-options.interface.js';
 import { parseDuration } from '../util/duration.js';
 import { CONCURRENCY_KEYS, RATE_LIMIT_KEYS } from './job-option-keys.js';
-import { unknownKeys } from './schedule-spec.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 
 /** A job's limits, checked at start-up. */
 export interface JobLimits {

@@ -1,4 +1,5 @@
 import { InvalidDurationError, InvalidScheduleError } from '../errors/errors.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 import { messages, shownValue } from '../errors/messages.js';
 import { ScheduleType } from '../model/statuses.js';
 import { CronSchedule } from '../scheduler/cron-schedule.js';
@@ -105,9 +106,4 @@ export function resolveNamedSchedule(options: Record<string, unknown>, jobTypeId
   }
   const spec = resolveScheduleSpec(options as ScheduleFields, where, true);
   return { ...spec, key, misfire: misfire ?? 'once', enabled: enabled ?? true };
-}
-
-/** Keys of `object` (with a defined value: spreading an optional setting gives undefined) not in `known`. */
-export function unknownKeys(object: object, known: readonly string[]): string[] {
-  return Object.keys(object).filter((key) => !known.includes(key) && (object as Record<string, unknown>)[key] !== undefined);
 }

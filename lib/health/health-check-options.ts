@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from '../errors/errors.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 import { parseDuration, type Duration } from '../util/duration.js';
 
 /** What `ZapJobsHealthIndicator.isHealthy()` checks beyond "the database answers and this worker is alive". */
@@ -40,7 +41,7 @@ export function resolveHealthCheck(options: ZapJobsHealthCheckOptions | undefine
   if (options === null || typeof options !== 'object') {
     throw new InvalidOptionsError([`options: expected an object such as { timeout: 1000 }, got ${options === null ? 'null' : typeof options}`], { of: OF });
   }
-  const unknown = Object.keys(options).find((key) => !HEALTH_CHECK_KEYS.includes(key));
+  const [unknown] = unknownKeys(options, HEALTH_CHECK_KEYS);
   if (unknown !== undefined) throw new InvalidOptionsError([`${unknown}: not an option (expected ${HEALTH_CHECK_KEYS.join(', ')})`], { of: OF });
   const resolved: ResolvedHealthCheck = {
     timeoutMs: options.timeout === undefined ? 1000 : parseDuration(options.timeout, 'timeout'),

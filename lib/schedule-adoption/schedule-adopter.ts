@@ -4,7 +4,7 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import { ScheduleExplorer } from '@nestjs/schedule';
 import type { JobExplorer } from '../discovery/job-explorer.js';
 import type { JobRegistry, RegisteredJob } from '../discovery/job-registry.js';
-import { unknownKeys } from '../discovery/schedule-spec.js';
+import { unknownKeys } from '../util/unknown-keys.js';
 import { InvalidJobHandlerError, InvalidOptionsError, InvalidScheduleError } from '../errors/errors.js';
 import { messages } from '../errors/messages.js';
 import type { JobContext } from '../interfaces/job-context.interface.js';

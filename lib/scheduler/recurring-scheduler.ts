@@ -104,8 +104,8 @@ export class RecurringScheduler {
         ? { id, jobTypeId: schedule.jobTypeId, input: schedule.input ?? undefined, triggerType: JobTriggerType.Scheduled, scheduledAt: due }
         : null,
     });
-    if (won && run) {
-      // The run took its job's queue, which the schedule does not hold: read back, as the default schedule's event names it too.
+    if (won && run && this.events.listening('enqueued')) {
+      // The run took its job's queue, which the schedule does not hold: read back (only for a listener), as the default schedule's event names it.
       const queue = (await this.storage.getRun(id))?.queue;
       this.events.emit('enqueued', { runId: id, jobTypeId: schedule.jobTypeId, queue });
     }

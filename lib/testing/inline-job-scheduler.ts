@@ -15,33 +15,25 @@ export class InlineJobScheduler extends JobScheduler {
   @Inject(ZapJobsTesting) private readonly testing!: ZapJobsTesting;
 
   override async enqueue<J extends JobRef>(job: J, ...args: EnqueueArgs<JobInput<J>>): Promise<string> {
-    const id = await super.enqueue(job, ...args);
-    if ((args[1] as TransactionOptions | undefined)?.manager === undefined) await this.testing.drain();
-    return id;
+    return this.thenDrain(super.enqueue(job, ...args), args[1]);
   }
 
   override async enqueueDetailed<J extends JobRef>(job: J, ...args: EnqueueArgs<JobInput<J>>): Promise<EnqueueResult> {
-    const result = await super.enqueueDetailed(job, ...args);
-    if ((args[1] as TransactionOptions | undefined)?.manager === undefined) await this.testing.drain();
-    return result;
+    return this.thenDrain(super.enqueueDetailed(job, ...args), args[1]);
   }
 
   override async enqueueMany<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
-    options: TransactionOptions = {},
+    options?: TransactionOptions,
   ): Promise<string[]> {
-    const ids = await super.enqueueMany<Jobs>(items, options);
-    if (options?.manager === undefined) await this.testing.drain();
-    return ids;
+    return this.thenDrain(super.enqueueMany<Jobs>(items, options), options);
   }
 
   override async enqueueManyDetailed<const Jobs extends readonly JobRef[]>(
     items: { [K in keyof Jobs]: EnqueueItem<Jobs[K]> },
-    options: TransactionOptions = {},
+    options?: TransactionOptions,
   ): Promise<EnqueueResult[]> {
-    const results = await super.enqueueManyDetailed<Jobs>(items, options);
-    if (options?.manager === undefined) await this.testing.drain();
-    return results;
+    return this.thenDrain(super.enqueueManyDetailed<Jobs>(items, options), options);
   }
 
   override async continueWith<J extends JobRef>(parentRunId: string | readonly string[], job: J, ...args: ContinueArgs<JobInput<J>>): Promise<string> {
@@ -65,9 +57,10 @@ export class InlineJobScheduler extends JobScheduler {
     return this.thenDrain(super.addToBatch<Jobs>(batchId, items));
   }
 
-  private async thenDrain<T>(done: Promise<T>): Promise<T> {
+  /** What `done` resolves with, once what it made due has run; not with `{ manager }`, whose runs exist only at the commit. */
+  private async thenDrain<T>(done: Promise<T>, options?: TransactionOptions | null): Promise<T> {
     const result = await done;
-    await this.testing.drain();
+    if (options?.manager === undefined) await this.testing.drain();
     return result;
   }
 }

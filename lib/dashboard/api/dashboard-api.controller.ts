@@ -2,6 +2,7 @@ import { BadRequestException, Body, Get, HttpCode, Inject, Param, Post, Query } 
 import type { JobDefinition, JobRun } from '../../model/job-run.js';
 import { DashboardService, type BulkAction, type BulkResult, type SearchedWindow, type WorkerView } from '../dashboard.service.js';
 import { parseLimit, parseRunFilter, type RunFilterParams } from '../run-filter.js';
+import { unknownKeys } from '../../util/unknown-keys.js';
 import { upcomingTicks } from '../pages/schedule-words.js';
 import { DashboardOpenApi } from './dashboard-openapi.js';
 import { arr, bulkActionParam, filterParams, idParam, int, obj, pageParams, ref } from './route-doc.js';
@@ -17,7 +18,7 @@ const PAGE_KEYS = ['limit', 'cursor'];
 function inputOf(body: unknown): unknown {
   if (body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0)) return undefined;
   if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestException('body: expected a JSON object such as { "input": { ... } }');
-  const other = Object.keys(body).find((key) => key !== 'input');
+  const [other] = unknownKeys(body, ['input']);
   if (other !== undefined) throw new BadRequestException(`body: ${other}: not a field (expected { "input": { ... } }, the job's input under "input")`);
   return (body as { input?: unknown }).input;
 }

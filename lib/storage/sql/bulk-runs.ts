@@ -7,6 +7,7 @@ import { rows, type TxBody } from './executor.js';
 import { settleEnded, type SqlContext } from './transitions.js';
 import { countRequeued } from './batches.js';
 import { storableText } from './storable-text.js';
+import { refuseUnknownKeys } from '../../util/unknown-keys.js';
 
 /** The rows of one bulk operation, as a WHERE clause on the runs table (no alias) and its parameters. */
 export interface BulkWhere {
@@ -26,8 +27,7 @@ export function bulkWhere(d: Dialect, filter: RunBulkFilter, operation: 'retryMa
   if (filter === null || typeof filter !== 'object') throw new InvalidPayloadError(`${operation}: expected a filter object, got ${filter === null ? 'null' : typeof filter}`);
   // A field this filter does not know (a listRuns field such as correlationId, a typo) would
   // otherwise narrow nothing: the operation would act on every run.
-  const unknown = Object.keys(filter).find((key) => !(FILTER_FIELDS as readonly string[]).includes(key));
-  if (unknown !== undefined) throw new InvalidPayloadError(`${operation}: ${unknown}: not a filter field (expected ${FILTER_FIELDS.join(', ')})`);
+  refuseUnknownKeys(filter, FILTER_FIELDS, operation, 'not a filter field');
   const allowed = operation === 'retryMany' ? REQUEUEABLE_STATUSES : CANCELLABLE_STATUSES;
   const fallback = operation === 'retryMany' ? [JobRunStatus.Failed] : CANCELLABLE_STATUSES;
   const statuses = filter.status === undefined ? fallback : Array.isArray(filter.status) ? filter.status : [filter.status];

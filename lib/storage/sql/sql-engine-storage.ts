@@ -184,8 +184,7 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
   async getDueNamedSchedules(now: Date): Promise<JobSchedule[]> {
     const found = await this.exec.read(
       `SELECT ${scheduleColumns(this)} FROM ${this.t.schedules}
-        WHERE is_enabled = ${this.d.literal(true)} AND next_run_at IS NOT NULL AND next_run_at <= ?
-          AND job_type_id IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = ${this.d.literal(true)})
+        WHERE ${this.liveNamedSchedules()} AND next_run_at IS NOT NULL AND next_run_at <= ?
         ORDER BY next_run_at`,
       [this.d.time(now.getTime())],
     );
@@ -194,17 +193,24 @@ export abstract class SqlEngineStorage extends SqlJobStorage {
 
   async earliestScheduleTick(): Promise<Date | null> {
     const on = this.d.literal(true);
-    // As getDueNamedSchedules, the named schedules of enabled jobs only: a disabled job's schedule never
-    // comes due, and its past tick would wake the scheduler at once, over and over (a busy loop).
     const [row] = await this.exec.read(
       `SELECT MIN(t) AS t FROM (
          SELECT MIN(next_run_at) AS t FROM ${this.t.definitions} WHERE schedule_type <> 'none' AND is_enabled = ${on}
          UNION ALL
-         SELECT MIN(next_run_at) FROM ${this.t.schedules} WHERE is_enabled = ${on}
-           AND job_type_id IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = ${on})) AS ticks`,
+         SELECT MIN(next_run_at) FROM ${this.t.schedules} WHERE ${this.liveNamedSchedules()}) AS ticks`,
     );
     const t = row?.t;
     return t == null ? null : t instanceof Date ? t : new Date(Number(t));
+  }
+
+  /**
+   * The named schedules that can fire: enabled, of an enabled job. One clause for the due ones and for
+   * the earliest tick: a disabled job's past tick counted there but never due would wake the scheduler
+   * at once, over and over.
+   */
+  private liveNamedSchedules(): string {
+    const on = this.d.literal(true);
+    return `is_enabled = ${on} AND job_type_id IN (SELECT job_type_id FROM ${this.t.definitions} WHERE is_enabled = ${on})`;
   }
 
   async claimScheduleTick(claim: ScheduleTickClaim): Promise<boolean> {

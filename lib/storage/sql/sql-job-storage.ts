@@ -27,6 +27,7 @@ import * as tx from './transitions.js';
 import * as bulk from './bulk-runs.js';
 import { bulkWhere, checkBatchSize } from './bulk-runs.js';
 import type { SqlContext, Tables } from './transitions.js';
+import { refuseUnknownKeys } from '../../util/unknown-keys.js';
 
 export interface SqlStorageOptions {
   tables: Tables;
@@ -296,7 +297,8 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   }
 
   async listRuns(filter: RunListFilter = {}): Promise<JobRun[]> {
-    knownFieldsOnly(filter, LIST_FIELDS, 'listRuns');
+    // A field it does not know (a typo, the bulk filter's createdAfter) would select more than asked.
+    refuseUnknownKeys(filter ?? {}, LIST_FIELDS, 'listRuns', 'not a filter field');
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (condition: string, value: unknown) => (where.push(condition), params.push(value));
@@ -326,7 +328,7 @@ export abstract class SqlJobStorage extends EngineStorage implements SqlContext 
   }
 
   async countRuns(filter: Pick<RunListFilter, 'jobTypeId' | 'queue'> = {}): Promise<Record<JobRunStatus, number>> {
-    knownFieldsOnly(filter, ['jobTypeId', 'queue'], 'countRuns');
+    refuseUnknownKeys(filter ?? {}, ['jobTypeId', 'queue'], 'countRuns', 'not a filter field');
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.jobTypeId !== undefined) (where.push('job_type_id = ?'), params.push(filter.jobTypeId));
@@ -595,10 +597,3 @@ function timeOf(value: Date, field: string): number {
 const isUnique = (run: NewJobRun): boolean => run != null && run.unique !== undefined && run.unique !== false;
 
 const LIST_FIELDS = ['jobTypeId', 'status', 'queue', 'correlationId', 'parentRunId', 'since', 'until', 'batchId', 'limit', 'offset'];
-
-/** A read's filter with a field it does not know (a typo, createdAfter of the bulk filter) would select more than asked: refused. */
-function knownFieldsOnly(filter: object, fields: readonly string[], operation: string): void {
-  if (filter === null || typeof filter !== 'object') throw new InvalidPayloadError(`${operation}: expected a filter object, got ${filter === null ? 'null' : typeof filter}`);
-  const unknown = Object.keys(filter).find((key) => !fields.includes(key));
-  if (unknown !== undefined) throw new InvalidPayloadError(`${operation}: ${unknown}: not a filter field (expected ${fields.join(', ')})`);
-}
